@@ -1,0 +1,185 @@
+/**
+ * The agent's configuration (`/etc/clawbox/config.yaml` on a device, `--config FILE` elsewhere).
+ * `CONFIG_SCHEMA` is the single source of truth for keys, types and defaults: ajv fills the defaults in
+ * (`useDefaults`), so `ClawboxConfig` below is what `loadConfig` returns. Every object rejects unknown keys
+ * so a typo fails with file:line:key instead of being silently ignored.
+ */
+
+/** pino log levels, quietest last. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServerConfig {
+  /** Interface to bind; 127.0.0.1 keeps the API local until the owner opens it up. */
+  host: string;
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  /** Browser origins allowed to call the API (CORS); absent = same-origin only. */
+  corsOrigins?: string[];
+}
+
+export interface InferenceConfig {
+  /** CPU threads; absent = the device profile's choice (physical performance cores). */
+  threads?: number;
+  /** Context size in tokens; absent = the profile's default, capped by the model's trained context. */
+  contextSize?: number;
+  /** Layers offloaded to the GPU; absent = decided from the profile (0 on CPU-only devices). */
+  gpuLayers?: number;
+  /** Whole-request timeout (queue wait + generation), ms. */
+  requestTimeoutMs: number;
+  /** Requests allowed to wait in the queue before new ones get 503. */
+  maxQueue: number;
+  /** max_tokens when a request does not give one, tokens. */
+  maxTokensDefault: number;
+}
+
+export interface RecommendConfig {
+  /** Speed floor for the model choice, tokens/s. */
+  minTokensPerSecond: number;
+  /** ISO 639-1 codes the owner needs (e.g. ["zh"]); models listing them are preferred. */
+  languages?: string[];
+}
+
+export interface ClawboxConfig {
+  /** State folder (token, database, models); absent = resolveDataDir() ($CLAWBOX_DATA_DIR, XDG). */
+  dataDir?: string;
+  server: ServerConfig;
+  /** Catalogue id (model in the store) or path of a GGUF file; absent = none/recommended. */
+  model?: string;
+  inference: InferenceConfig;
+  recommend: RecommendConfig;
+  log: { level: LogLevel };
+}
+
+/** JSON Schema (draft-07, ajv) of ClawboxConfig with defaults. Exported as a plain object for docs/tools. */
+export const CONFIG_SCHEMA = {
+  title: "clawbox agent configuration",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    dataDir: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Folder for the agent's state (API token, SQLite database, models). Default: $CLAWBOX_DATA_DIR, else " +
+        "$XDG_DATA_HOME/clawbox or ~/.local/share/clawbox; the device image uses /var/lib/clawbox.",
+    },
+    server: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      description: "The HTTP API (OpenAI-compatible, admin, health, metrics).",
+      properties: {
+        host: {
+          type: "string",
+          minLength: 1,
+          default: "127.0.0.1",
+          description: "Interface to listen on. 127.0.0.1 = this machine only; 0.0.0.0 = every interface.",
+        },
+        port: {
+          type: "integer",
+          minimum: 0,
+          maximum: 65535,
+          default: 8080,
+          description: "TCP port to listen on; 0 picks a free port (printed at start).",
+        },
+        corsOrigins: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          uniqueItems: true,
+          description:
+            'Browser origins allowed to call the API, e.g. ["http://clawbox.local"]. Absent = none.',
+        },
+      },
+    },
+    model: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Model to load at start: a catalogue id whose file is in the model store (see `clawbox models list`) " +
+        "or the path of a GGUF file.",
+    },
+    inference: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      description: "Local inference with node-llama-cpp. Absent numbers are decided from the device profile.",
+      properties: {
+        threads: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1024,
+          description: "CPU threads for generation; default: the physical performance cores of this device.",
+        },
+        contextSize: {
+          type: "integer",
+          minimum: 64,
+          maximum: 1048576,
+          description: "Context size in tokens (KV cache size); default: the device profile's default.",
+        },
+        gpuLayers: {
+          type: "integer",
+          minimum: 0,
+          maximum: 1024,
+          description:
+            "Model layers offloaded to the GPU; default: from the device profile (0 without a GPU).",
+        },
+        requestTimeoutMs: {
+          type: "integer",
+          minimum: 1000,
+          default: 120000,
+          description:
+            "Whole-request timeout in ms (queue wait + generation); the client gets an error after it.",
+        },
+        maxQueue: {
+          type: "integer",
+          minimum: 1,
+          maximum: 10000,
+          default: 32,
+          description: "Requests that may wait for the model; further ones are refused with 503 (busy).",
+        },
+        maxTokensDefault: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1048576,
+          default: 512,
+          description: "Completion length in tokens when a request does not set max_tokens.",
+        },
+      },
+    },
+    recommend: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      description: "How `clawbox recommend` chooses a model for this device.",
+      properties: {
+        minTokensPerSecond: {
+          type: "number",
+          exclusiveMinimum: 0,
+          default: 5,
+          description: "Slowest acceptable generation speed in tokens/s (about reading speed).",
+        },
+        languages: {
+          type: "array",
+          items: { type: "string", pattern: "^[a-z]{2}$" },
+          uniqueItems: true,
+          description: 'ISO 639-1 codes the assistant must handle well, e.g. ["en", "zh"].',
+        },
+      },
+    },
+    log: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      description: "Logging (JSON lines on stderr / the journal).",
+      properties: {
+        level: {
+          type: "string",
+          enum: [...LOG_LEVELS],
+          default: "info",
+          description: "Least severe level written.",
+        },
+      },
+    },
+  },
+} as const;
