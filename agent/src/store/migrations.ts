@@ -1,0 +1,77 @@
+import type { Database } from "better-sqlite3";
+import { UserError } from "../errors.js";
+
+/** One schema step. `version` numbers are dense and never reused; a shipped migration is never edited. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The store's migrations, oldest first. Later issues (outbox, pairing, audit log) append here.
+ * Times are ISO 8601 UTC text (sortable, readable in `sqlite3`); ids of conversations are text because
+ * they come from clients (`user`, `X-Conversation-Id`) or from a hash of the first messages.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "conversations and messages",
+    sql: `
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        title TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX conversations_updated_at ON conversations (updated_at DESC);
+      CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+        content TEXT NOT NULL,
+        tokens INTEGER,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX messages_conversation ON messages (conversation_id, id);
+    `,
+  },
+];
+
+/**
+ * Brings `db` up to the newest migration, each step in its own transaction together with its row in
+ * `schema_migrations` (so a crash mid-step leaves the old version). Idempotent: applied versions are skipped.
+ * Returns the versions applied by this call. Throws UserError (E_DB_NEWER) when the database is newer than
+ * this agent knows (a downgrade), naming both versions.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
+  const current = row.v ?? 0;
+  const newest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  if (current > newest) {
+    throw new UserError(
+      `the database schema (version ${current}) is newer than this agent knows (${newest})`,
+      {
+        code: "E_DB_NEWER",
+        fix: "upgrade the agent to the release that wrote this database, or restore a backup of the data dir",
+      },
+    );
+  }
+  const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}
