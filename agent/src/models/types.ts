@@ -29,6 +29,12 @@ export interface CatalogueModel {
     slidingWindow?: number | null;
     /** Fraction of layers that use the sliding window (Gemma 3: 5/6), 0 when none. */
     slidingWindowFraction?: number;
+    /** Query heads per layer (`attention.head_count`); sizes the llama.cpp compute buffer (KQ scores). */
+    attentionHeads?: number;
+    /** Hidden size (`embedding_length`); sizes the per-token activations in the compute buffer. */
+    embeddingLength?: number;
+    /** Vocabulary size; sizes the logits in the compute buffer. */
+    vocabSize?: number;
   };
   /** False when some architecture number could not be verified from the GGUF metadata. */
   architectureVerified: boolean;
@@ -47,6 +53,8 @@ export interface CatalogueFile {
   fileName: string;
   /** False when the size was computed or taken from a sibling repo rather than read off the file page. */
   sizeVerified: boolean;
+  /** Where `fileBytes` comes from when it is not read off the file page (how it was computed). */
+  sizeSource?: string;
   /** SHA-256 of the file when known (lower-case hex). */
   sha256?: string;
 }
