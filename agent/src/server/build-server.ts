@@ -1,0 +1,63 @@
+import { randomBytes } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { ClawboxConfig } from "../config/config-schema.js";
+import type { InferenceService, ModelLoadSpec } from "../inference/types.js";
+import type { ConversationStore } from "../store/conversation-store.js";
+import { bearerAuth } from "./auth.js";
+import { registerCors } from "./cors.js";
+import { registerErrorHandling } from "./error-handler.js";
+import { createServerMetrics } from "./metrics.js";
+import { adminRoutes } from "./routes/admin.js";
+import { chatCompletionsRoutes } from "./routes/chat-completions.js";
+import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { modelsRoutes } from "./routes/models.js";
+
+/** Everything the HTTP API needs, passed in (tests give small real components). */
+export interface ServerDeps {
+  inference: InferenceService;
+  store: ConversationStore;
+  /** The API bearer token (see api-token.ts). */
+  token: string;
+  /** pino logger (fastify logs through it; Authorization headers are redacted by log.ts). */
+  logger: FastifyBaseLogger;
+  config: ClawboxConfig;
+  /**
+   * Turns a model reference from `POST /admin/model` (catalogue id or GGUF path) into a load spec with
+   * the runtime settings of this device; throws UserError for an unknown id or a missing file.
+   * Absent → model switching answers 501.
+   */
+  resolveModel?: (ref: string) => Promise<ModelLoadSpec>;
+  /** Extra fields for `GET /admin/status` (device profile, runtime settings). */
+  statusInfo?: () => Record<string, unknown>;
+}
+
+/**
+ * Builds the agent's fastify app (not listening yet): OpenAI-compatible `/v1/*`, `/admin/*` and `/metrics`
+ * behind bearer auth, `/healthz` open, one error handler (OpenAI error bodies, no stack traces), CORS for
+ * `config.server.corsOrigins`. Body validation uses ajv without type coercion or removal of unknown
+ * fields, so `"stream": "yes"` is a 400 rather than silently true. Request ids are 12 random hex digits.
+ */
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: () => randomBytes(6).toString("hex"),
+    ajv: {
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+    forceCloseConnections: "idle",
+  });
+  const metrics = createServerMetrics(deps.inference);
+
+  registerErrorHandling(app);
+  registerCors(app, deps.config.server.corsOrigins);
+  app.register(healthRoutes, { deps });
+  app.register(async (secured) => {
+    secured.addHook("onRequest", bearerAuth(deps.token));
+    secured.register(chatCompletionsRoutes, { deps, metrics });
+    secured.register(modelsRoutes, { deps });
+    secured.register(adminRoutes, { deps });
+    secured.register(metricsRoutes, { metrics });
+  });
+  return app;
+}

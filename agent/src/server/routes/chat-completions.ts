@@ -1,0 +1,278 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { UserError } from "../../errors.js";
+import type { ChatMessage, CompletionRequest, CompletionResult } from "../../inference/types.js";
+import type { ServerDeps } from "../build-server.js";
+import {
+  CHAT_COMPLETION_SCHEMA,
+  type ChatCompletionBody,
+  stopList,
+  toChatMessages,
+} from "../chat-request.js";
+import { conversationIdFor } from "../conversation-id.js";
+import { toErrorResponse } from "../error-handler.js";
+import type { ServerMetrics } from "../metrics.js";
+import { SseStream } from "../sse.js";
+
+export interface ChatRouteOptions {
+  deps: ServerDeps;
+  metrics: ServerMetrics;
+}
+
+/** What one request needs after parsing, shared by the plain and the streaming path. */
+interface Exchange {
+  id: string;
+  created: number;
+  model: string;
+  conversationId: string;
+  messages: ChatMessage[];
+  request: CompletionRequest;
+  abort: AbortController;
+  startedAt: number;
+}
+
+/**
+ * `POST /v1/chat/completions`, OpenAI-compatible. The body is validated by CHAT_COMPLETION_SCHEMA;
+ * `stream: true` answers with SSE chunks (role, content pieces, finish_reason, optional usage, [DONE]).
+ * A client that disconnects aborts its generation (AbortSignal to the engine). Each finished exchange is
+ * stored in SQLite under its conversation id (see conversationIdFor).
+ */
+export const chatCompletionsRoutes: FastifyPluginAsync<ChatRouteOptions> = async (app, { deps, metrics }) => {
+  app.post<{ Body: ChatCompletionBody }>(
+    "/v1/chat/completions",
+    { schema: { body: CHAT_COMPLETION_SCHEMA } },
+    async (request, reply) => {
+      const body = request.body;
+      const stream = body.stream === true;
+      const loaded = deps.inference.model;
+      if (!loaded) throw noModelError();
+      const messages = toChatMessages(body);
+      const conversationId = conversationIdFor(messages, {
+        header: request.headers["x-conversation-id"],
+        user: body.user,
+      });
+      const abort = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      };
+      reply.raw.on("close", onClose);
+      const ex: Exchange = {
+        id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
+        created: Math.floor(Date.now() / 1000),
+        model: loaded.id,
+        conversationId,
+        messages,
+        abort,
+        startedAt: performance.now(),
+        request: {
+          conversationId,
+          messages,
+          maxTokens: body.max_completion_tokens ?? body.max_tokens ?? deps.config.inference.maxTokensDefault,
+          temperature: body.temperature ?? undefined,
+          topP: body.top_p ?? undefined,
+          seed: body.seed ?? undefined,
+          stop: stopList(body.stop),
+          signal: abort.signal,
+          timeoutMs: deps.config.inference.requestTimeoutMs,
+        },
+      };
+      try {
+        if (stream) return await streamCompletion(ex, body, request, reply, deps, metrics);
+        return await plainCompletion(ex, reply, deps, metrics, request);
+      } catch (err) {
+        metrics.observeFailure(
+          toErrorResponse(err, request).status,
+          performance.now() - ex.startedAt,
+          stream,
+        );
+        throw err;
+      } finally {
+        reply.raw.off("close", onClose);
+      }
+    },
+  );
+};
+
+async function plainCompletion(
+  ex: Exchange,
+  reply: FastifyReply,
+  deps: ServerDeps,
+  metrics: ServerMetrics,
+  request: FastifyRequest,
+) {
+  const result = await runCompletion(ex, deps);
+  if (ex.abort.signal.aborted) return clientGone(ex, reply, metrics, false);
+  finish(ex, result, deps, metrics, request, false);
+  return {
+    id: ex.id,
+    object: "chat.completion",
+    created: ex.created,
+    model: ex.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: result.text },
+        logprobs: null,
+        finish_reason: result.finishReason,
+      },
+    ],
+    usage: usageOf(result),
+  };
+}
+
+async function streamCompletion(
+  ex: Exchange,
+  body: ChatCompletionBody,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ServerDeps,
+  metrics: ServerMetrics,
+) {
+  const includeUsage = body.stream_options?.include_usage === true;
+  const sse = new SseStream(reply.raw);
+  const chunk = (delta: Record<string, string>, finishReason: string | null) => ({
+    id: ex.id,
+    object: "chat.completion.chunk",
+    created: ex.created,
+    model: ex.model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  // The head goes out with the first token, so errors before it (busy, timeout in the queue) still get
+  // their real HTTP status instead of a 200 stream carrying an error event.
+  const begin = () => {
+    if (sse.started) return;
+    reply.hijack();
+    sse.start(reply.getHeaders());
+    sse.send(chunk({ role: "assistant", content: "" }, null));
+  };
+  ex.request.onText = (text) => {
+    begin();
+    sse.send(chunk({ content: text }, null));
+  };
+
+  let result: CompletionResult;
+  try {
+    result = await runCompletion(ex, deps);
+  } catch (err) {
+    if (!sse.started || ex.abort.signal.aborted) throw err;
+    const { status, body: errorBody } = toErrorResponse(err, request);
+    metrics.observeFailure(status, performance.now() - ex.startedAt, true);
+    sse.send(errorBody);
+    sse.end();
+    return reply;
+  }
+  if (ex.abort.signal.aborted) return clientGone(ex, reply, metrics, true);
+  begin();
+  sse.send(chunk({}, result.finishReason));
+  if (includeUsage) sse.send({ ...chunk({}, null), choices: [], usage: usageOf(result) });
+  sse.done();
+  finish(ex, result, deps, metrics, request, true);
+  return reply;
+}
+
+/** Runs the engine; a cancellation the client did not cause (shutdown, model switch) becomes a 503. */
+async function runCompletion(
+  ex: Exchange,
+  deps: ServerDeps,
+): Promise<CompletionResult & { finishReason: "stop" | "length" }> {
+  let result: CompletionResult;
+  try {
+    result = await deps.inference.complete(ex.request);
+  } catch (err) {
+    if (ex.abort.signal.aborted) return { ...emptyResult(), finishReason: "stop" };
+    throw err;
+  }
+  if (result.finishReason === "cancelled") {
+    if (ex.abort.signal.aborted) return { ...result, finishReason: "stop" };
+    throw new UserError("the generation was cancelled (the agent is stopping or switching models)", {
+      status: 503,
+      code: "cancelled",
+      fix: "send the request again",
+    });
+  }
+  return result as CompletionResult & { finishReason: "stop" | "length" };
+}
+
+function emptyResult(): CompletionResult {
+  return {
+    text: "",
+    promptTokens: 0,
+    completionTokens: 0,
+    finishReason: "cancelled",
+    timeToFirstTokenMs: 0,
+    generationMs: 0,
+  };
+}
+
+/** The client disconnected: nothing can be sent; count it (499, nginx's "client closed request"). */
+function clientGone(ex: Exchange, reply: FastifyReply, metrics: ServerMetrics, stream: boolean) {
+  metrics.observeFailure(499, performance.now() - ex.startedAt, stream);
+  reply.log.info({ conversationId: ex.conversationId }, "client disconnected; generation stopped");
+  if (!reply.sent) reply.hijack();
+  if (!reply.raw.writableEnded) reply.raw.end();
+  return reply;
+}
+
+function finish(
+  ex: Exchange,
+  result: CompletionResult,
+  deps: ServerDeps,
+  metrics: ServerMetrics,
+  request: FastifyRequest,
+  stream: boolean,
+): void {
+  const durationMs = performance.now() - ex.startedAt;
+  metrics.observeCompletion(result, durationMs, stream);
+  request.log.info(
+    {
+      conversationId: ex.conversationId,
+      promptTokens: result.promptTokens,
+      completionTokens: result.completionTokens,
+      timeToFirstTokenMs: Math.round(result.timeToFirstTokenMs),
+      durationMs: Math.round(durationMs),
+      stream,
+    },
+    "chat completion",
+  );
+  try {
+    storeExchange(ex, result, deps);
+  } catch (err) {
+    request.log.error({ err, conversationId: ex.conversationId }, "could not store the exchange");
+  }
+}
+
+/**
+ * Files the exchange: a new conversation gets every message of the request (it may carry earlier turns
+ * or a system prompt); a known one gets the request's last message. Then the reply with its token count.
+ */
+function storeExchange(ex: Exchange, result: CompletionResult, deps: ServerDeps): void {
+  const firstUser = ex.messages.find((m) => m.role === "user");
+  const { created } = deps.store.ensureConversation({
+    id: ex.conversationId,
+    source: "api",
+    title: firstUser ? firstUser.content.slice(0, 80) : null,
+  });
+  const incoming = created ? ex.messages : ex.messages.slice(-1);
+  deps.store.appendMessages(ex.conversationId, [
+    ...incoming,
+    { role: "assistant", content: result.text, tokens: result.completionTokens },
+  ]);
+}
+
+function usageOf(r: CompletionResult) {
+  return {
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.promptTokens + r.completionTokens,
+  };
+}
+
+/** 503 when no model is loaded, telling how to load one. */
+export function noModelError(): UserError {
+  return new UserError("no model is loaded", {
+    status: 503,
+    code: "model_not_loaded",
+    fix: "load one with `clawbox models use <id|file.gguf>` (see `clawbox models list` and `clawbox recommend`)",
+  });
+}

@@ -1,0 +1,15 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ServerDeps } from "../build-server.js";
+
+/**
+ * `GET /healthz` (no auth, for load balancers, systemd and the fleet canary check):
+ * 200 `{"status": "ok", "model": id}` when a model is loaded, else 503 `{"status": "no-model"}`.
+ * It reveals only the model id, nothing about conversations.
+ */
+export const healthRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+  app.get("/healthz", async (_request, reply) => {
+    const model = deps.inference.model;
+    if (!model) return reply.code(503).send({ status: "no-model" });
+    return { status: "ok", model: model.id };
+  });
+};

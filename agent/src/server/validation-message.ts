@@ -1,0 +1,73 @@
+/** The subset of an ajv ErrorObject that fastify passes in `error.validation`. */
+export interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+export interface ValidationProblem {
+  /** One sentence naming the field, e.g. "messages[0].role must be one of: system, user, assistant". */
+  message: string;
+  /** Dotted field path ("messages[0].content"), null for the whole body. */
+  param: string | null;
+  /** OpenAI-style code: "missing_required_parameter", "invalid_type", "invalid_value". */
+  code: string;
+}
+
+/**
+ * Turns ajv errors of a request body into one clear message. Picks the deepest error (the most specific
+ * field); when the schema offered alternatives (anyOf: string or array) it lists all accepted types.
+ */
+export function describeValidation(errors: readonly SchemaError[], context = "body"): ValidationProblem {
+  const concrete = errors.filter((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf");
+  const pool = concrete.length > 0 ? concrete : errors;
+  const deepest = pool.reduce<SchemaError | undefined>(
+    (best, e) => (best === undefined || depth(e) > depth(best) ? e : best),
+    undefined,
+  );
+  if (!deepest) return { message: `the request ${context} is invalid`, param: null, code: "invalid_value" };
+
+  const path = fieldPath(deepest);
+  const param = path || null;
+  const subject = path || `the request ${context}`;
+  switch (deepest.keyword) {
+    case "required":
+      return { message: `${subject} is missing (required)`, param, code: "missing_required_parameter" };
+    case "type": {
+      const types = new Set<string>();
+      for (const e of pool)
+        if (e.keyword === "type" && e.instancePath === deepest.instancePath) types.add(String(e.params.type));
+      const list = [...types].flatMap((t) => t.split(",")).join(" or ");
+      return { message: `${subject} must be ${article(list)}`, param, code: "invalid_type" };
+    }
+    case "enum": {
+      const allowed = (deepest.params.allowedValues as unknown[]).map(String).join(", ");
+      return { message: `${subject} must be one of: ${allowed}`, param, code: "invalid_value" };
+    }
+    default:
+      return { message: `${subject} ${deepest.message ?? "is invalid"}`, param, code: "invalid_value" };
+  }
+}
+
+function depth(e: SchemaError): number {
+  return e.instancePath.split("/").length + (e.keyword === "required" ? 1 : 0);
+}
+
+/** "/messages/0/role" → "messages[0].role"; a required error names the missing child. */
+function fieldPath(e: SchemaError): string {
+  const parts = e.instancePath.split("/").slice(1);
+  if (e.keyword === "required") parts.push(String(e.params.missingProperty));
+  let out = "";
+  for (const raw of parts) {
+    const p = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  }
+  return out;
+}
+
+function article(types: string): string {
+  const first = types.split(" or ")[0] ?? "";
+  if (first === "null") return types;
+  return `${/^[aeiou]/.test(first) ? "an" : "a"} ${types}`;
+}
