@@ -24,6 +24,23 @@ export interface DeviceProfile {
   /** Bytes kept free for the OS, the agent process and page cache (not given to the model). */
   osReserveBytes: number;
   runtime: RuntimeTuning;
+  /**
+   * Profiles whose weights sit in dedicated VRAM (discrete GPUs): the VRAM bandwidth per GPU model, since
+   * `memoryBandwidthGBs` then only describes system RAM (layers that spill to the CPU). Absent elsewhere.
+   */
+  gpuMemoryBandwidth?: GpuMemoryBandwidth;
+}
+
+/** VRAM bandwidth of discrete GPUs, looked up by GPU model name (see `gpuBandwidthFor` in profiles.ts). */
+export interface GpuMemoryBandwidth {
+  /** GB/s (10^9 bytes/s) for a GPU no entry in `models` matches. */
+  defaultGBs: number;
+  defaultSource: string;
+  /** Fraction of the VRAM bandwidth bound that token generation reaches, with its source. */
+  efficiency: number;
+  efficiencySource: string;
+  /** First entry whose `match` (case-insensitive regular expression on GpuInfo.model) matches wins. */
+  models: { match: string; GBs: number; source: string }[];
 }
 
 export interface ProfileMatch {

@@ -24,6 +24,11 @@ export interface HardwareReport {
   detectedAt?: string;
   /** Where this report came from: "detected" on the device, or a note like "built from the Raspberry Pi 5 datasheet". */
   source?: string;
+  /**
+   * Hardware found but not usable, in words for the owner (e.g. "NVIDIA GPU [10de:2684] … install the NVIDIA
+   * driver", "nvidia-smi failed: …"). Absent when there is nothing to say.
+   */
+  notes?: string[];
 }
 
 export interface CpuInfo {
