@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserError } from "../errors.js";
+import { loadProfiles } from "../hardware/profiles.js";
+import type { HardwareReport } from "../hardware/types.js";
+import { ALL_LAYERS, decideRuntime, modelSpecFor } from "./agent-runtime.js";
+
+function report(
+  over: Partial<HardwareReport> & { cores?: number; performanceCores?: number },
+): HardwareReport {
+  const cores = over.cores ?? 8;
+  return {
+    schemaVersion: 1,
+    arch: "x64",
+    platform: "linux",
+    board: null,
+    cpu: {
+      model: "Test CPU",
+      physicalCores: cores,
+      logicalCores: cores * 2,
+      performanceCores: over.performanceCores ?? cores,
+      flags: ["avx2"],
+    },
+    memory: { totalBytes: 16e9, availableBytes: 14e9, swapBytes: 0 },
+    gpus: [],
+    diskFreeBytes: 100e9,
+    ...over,
+  };
+}
+
+const profiles = loadProfiles();
+
+describe("decideRuntime", () => {
+  it("takes threads, context and GPU use from the matched profile", () => {
+    const r = decideRuntime(report({ cores: 6 }), profiles, {});
+    const x86 = profiles.find((p) => p.id === r.profile);
+    expect(x86).toBeDefined();
+    expect(r.threads).toBe(6);
+    expect(r.contextSize).toBe(x86?.runtime.contextSize.default);
+    expect(r.gpu).toBe(false);
+    expect(r.gpuLayers).toBe(0);
+    expect(r.batchSize).toBe(x86?.runtime.batchSize);
+  });
+
+  it("lets the config override the profile", () => {
+    const r = decideRuntime(report({}), profiles, { threads: 2, contextSize: 512, gpuLayers: 3 });
+    expect([r.threads, r.contextSize, r.gpuLayers]).toEqual([2, 512, 3]);
+  });
+
+  it("offloads all layers on a GPU profile when nothing says otherwise", () => {
+    const gpuReport = report({
+      gpus: [
+        { vendor: "nvidia", model: "NVIDIA GeForce RTX 3060", vramBytes: 12884901888, unifiedMemory: false },
+      ],
+    });
+    const r = decideRuntime(gpuReport, profiles, {});
+    expect(r.gpu).not.toBe(false);
+    expect(r.gpuLayers).toBe(ALL_LAYERS);
+  });
+
+  it("falls back to generic CPU settings on a device without a profile", () => {
+    const r = decideRuntime(report({ arch: "riscv64", cores: 4 }), profiles, {});
+    expect(r.profile).toBeNull();
+    expect(r.profileWhy).toMatch(/no device profile matches.*generic CPU settings/);
+    expect(r.threads).toBe(4);
+    expect(r.gpuLayers).toBe(0);
+  });
+});
+
+describe("modelSpecFor", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "clawbox-spec-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const runtime = decideRuntime(report({ cores: 2 }), profiles, { contextSize: 256 });
+
+  it("uses a GGUF path as is, named by its file stem", async () => {
+    const file = join(dir, "Tiny-Q4_K_M.gguf");
+    writeFileSync(file, "GGUF");
+    const spec = await modelSpecFor(file, runtime, () => {
+      throw new Error("not a store id");
+    });
+    expect(spec).toMatchObject({ path: file, id: "Tiny-Q4_K_M", threads: 2, contextSize: 256, gpuLayers: 0 });
+  });
+
+  it("rejects a missing file with a UserError (404)", async () => {
+    const err = await modelSpecFor(join(dir, "nope.gguf"), runtime, () => "x").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).status).toBe(404);
+  });
+
+  it("looks catalogue ids up in the store", async () => {
+    const spec = await modelSpecFor("qwen2.5-0.5b-instruct", runtime, (id) => join(dir, `${id}.gguf`));
+    expect(spec.id).toBe("qwen2.5-0.5b-instruct");
+    expect(spec.path).toBe(join(dir, "qwen2.5-0.5b-instruct.gguf"));
+  });
+});

@@ -1,0 +1,140 @@
+import type { AddressInfo } from "node:net";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { ClawboxConfig } from "../config/config-schema.js";
+import { configDataDir } from "../config/load-config.js";
+import { UserError } from "../errors.js";
+import type { DeviceProfile } from "../hardware/profile-types.js";
+import type { HardwareReport } from "../hardware/types.js";
+import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
+import { ConversationStore } from "../store/conversation-store.js";
+import { openDatabase } from "../store/database.js";
+import { decideRuntime, modelSpecFor, type RuntimeSettings, type StoreResolver } from "./agent-runtime.js";
+import { formatUrl, removeAgentUrl, writeAgentUrl } from "./agent-url.js";
+import { ensureApiToken } from "./api-token.js";
+import { buildServer } from "./build-server.js";
+
+/** What `startAgent` needs; the CLI passes the real components, tests may pass small ones. */
+export interface StartAgentOptions {
+  /** Effective config (file + flags already applied). */
+  config: ClawboxConfig;
+  logger: FastifyBaseLogger;
+  /** Measures this machine (hardware/detect.ts). */
+  detect: () => Promise<HardwareReport>;
+  /** Device profiles (hardware/profiles.ts loadProfiles); [] → generic settings. */
+  profiles: DeviceProfile[];
+  /** Creates the engine (inference/engine.ts createInferenceService). */
+  createInference: () => InferenceService;
+  /** Finds a catalogue id's file in the model store (models/store.ts ModelStore.resolve). */
+  resolveStoreId: StoreResolver;
+}
+
+export interface RunningAgent {
+  app: FastifyInstance;
+  inference: InferenceService;
+  /** Base URL with the real port (also when the config asked for port 0). */
+  url: string;
+  port: number;
+  dataDir: string;
+  runtime: RuntimeSettings;
+  /** The model loaded at start, or null (healthz answers 503 until one is loaded). */
+  model: LoadedModelInfo | null;
+  /**
+   * Graceful stop: stops accepting connections, lets in-flight requests finish (streams end when their
+   * generation does), then frees the model and closes the database. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the agent: data dir, SQLite store, API token, hardware → profile → runtime settings, the model
+ * (`config.model`, if any), then the HTTP server on `config.server`. Throws UserError when the port is in
+ * use, the model cannot be loaded, or the data dir is unusable; whatever was opened is closed again.
+ */
+export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent> {
+  const { config, logger } = opts;
+  const dataDir = configDataDir(config);
+  const db = openDatabase(dataDir);
+  const cleanups: (() => Promise<void> | void)[] = [
+    () => {
+      db.close();
+    },
+  ];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  };
+  try {
+    const token = ensureApiToken(dataDir);
+    const store = new ConversationStore(db);
+    const report = await opts.detect();
+    const runtime = decideRuntime(report, opts.profiles, config.inference);
+    logger.info({ profile: runtime.profile, why: runtime.profileWhy, runtime }, "runtime settings");
+
+    const inference = opts.createInference();
+    cleanups.push(() => inference.close());
+    const resolveModel = (ref: string) => modelSpecFor(ref, runtime, opts.resolveStoreId);
+    let model: LoadedModelInfo | null = null;
+    if (config.model) model = await inference.load(await resolveModel(config.model));
+
+    const app = buildServer({
+      inference,
+      store,
+      token,
+      logger,
+      config,
+      resolveModel,
+      statusInfo: () => ({ profile: runtime.profile, runtime, dataDir }),
+    });
+    cleanups.push(() => app.close());
+    const { host, port } = config.server;
+    await listen(app, host, port);
+    const realPort = (app.server.address() as AddressInfo).port;
+    const url = formatUrl(host, realPort);
+    writeAgentUrl(dataDir, url);
+    cleanups.push(() => removeAgentUrl(dataDir, url));
+
+    let closing: Promise<void> | null = null;
+    return {
+      app,
+      inference,
+      url,
+      port: realPort,
+      dataDir,
+      runtime,
+      model,
+      close: () => {
+        closing ??= cleanup();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      throw new UserError(`port ${port} is in use`, {
+        code: "E_PORT_IN_USE",
+        fix: "pass --port with a free port (or set server.port), or stop the other process",
+      });
+    }
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+      throw new UserError(`cannot listen on host ${host}: no such address on this machine`, {
+        code: "E_HOST",
+        fix: "pass --host 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)",
+      });
+    }
+    if (code === "EACCES") {
+      throw new UserError(`not allowed to listen on port ${port}`, {
+        code: "E_PORT_DENIED",
+        fix: "use a port above 1023 (e.g. --port 8080) or grant CAP_NET_BIND_SERVICE",
+      });
+    }
+    throw err;
+  }
+}
