@@ -4,7 +4,8 @@
  */
 
 import type { DeviceProfile } from "../hardware/profile-types.js";
-import type { HardwareReport } from "../hardware/types.js";
+import { isUsableGpu } from "../hardware/profiles.js";
+import type { GpuInfo, HardwareReport } from "../hardware/types.js";
 import type { CatalogueFile, CatalogueModel, Fit, MemoryEstimate } from "./types.js";
 
 /** 2^30, for GiB in messages. */
@@ -116,18 +117,15 @@ export interface MemoryBudget {
   vramBytes: number;
   /** ramBytes + vramBytes (unified memory is counted once). */
   totalBytes: number;
-  /** Name of the GPU used, when any. */
-  gpu: string | null;
+  /** The GPU used (largest-VRAM discrete one, or the unified-memory one), when any. */
+  gpu: GpuInfo | null;
   /** One line for the explanation: what was counted and what was not. */
   description: string;
 }
 
-/** GPU vendors llama.cpp can offload to (CUDA, Vulkan/ROCm, Metal); Broadcom VideoCore and Mali are not. */
-const OFFLOAD_VENDORS = new Set(["nvidia", "amd", "intel", "apple"]);
-
 /**
  * The memory budget of a device under a profile.
- * - CPU (no usable GPU, or `profile.runtime.gpu === false`): RAM = availableBytes − osReserveBytes.
+ * - CPU (no usable GPU — isUsableGpu: nvidia/amd/intel/apple — or `profile.runtime.gpu === false`): RAM = availableBytes − osReserveBytes.
  * - Unified memory (Jetson, iGPUs, Apple): the same single RAM pool; VRAM is never added on top.
  * - Discrete GPU (largest VRAM among usable GPUs): VRAM − min(8 %, 1.6 GiB) for offloaded layers plus the
  *   RAM budget for the rest.
@@ -137,8 +135,7 @@ export function memoryBudget(report: HardwareReport, profile: DeviceProfile): Me
   const ramBytes = Math.max(0, report.memory.availableBytes - profile.osReserveBytes);
   const gib = (n: number) => `${(n / GIB).toFixed(1)} GiB`;
   const ramText = `${gib(report.memory.availableBytes)} available RAM − ${gib(profile.osReserveBytes)} reserved for the OS and agent`;
-  const usable =
-    profile.runtime.gpu === false ? [] : report.gpus.filter((g) => OFFLOAD_VENDORS.has(g.vendor));
+  const usable = profile.runtime.gpu === false ? [] : report.gpus.filter(isUsableGpu);
   const unified = usable.find((g) => g.unifiedMemory);
   const discrete = usable
     .filter((g) => !g.unifiedMemory && (g.vramBytes ?? 0) > 0)
@@ -150,7 +147,7 @@ export function memoryBudget(report: HardwareReport, profile: DeviceProfile): Me
       ramBytes,
       vramBytes,
       totalBytes: ramBytes + vramBytes,
-      gpu: discrete.model,
+      gpu: discrete,
       description: `${gib(vramBytes)} VRAM on ${discrete.model} (after node-llama-cpp's padding) + ${ramText}; swap not counted`,
     };
   }
@@ -160,7 +157,7 @@ export function memoryBudget(report: HardwareReport, profile: DeviceProfile): Me
       ramBytes,
       vramBytes: 0,
       totalBytes: ramBytes,
-      gpu: unified.model,
+      gpu: unified,
       description: `${ramText} (${unified.model} shares this memory, counted once); swap not counted`,
     };
   }

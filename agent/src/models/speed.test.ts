@@ -51,7 +51,10 @@ describe("deviceSpeed", () => {
   } as unknown as DeviceProfile;
   const budget = (kind: MemoryBudget["kind"], gpu: string | null): MemoryBudget => ({
     kind,
-    gpu,
+    gpu:
+      gpu === null
+        ? null
+        : { vendor: "nvidia", model: gpu, vramBytes: 8e9, unifiedMemory: kind === "unified" },
     ramBytes: 1,
     vramBytes: 1,
     totalBytes: 2,

@@ -5,6 +5,7 @@
  * the measurement it was derived from.
  */
 import type { DeviceProfile } from "../hardware/profile-types.js";
+import { gpuBandwidthFor } from "../hardware/profiles.js";
 import type { MemoryBudget } from "./fit.js";
 
 /** One memory the weights are read from. */
@@ -28,7 +29,7 @@ export interface DeviceSpeed {
 /**
  * The bandwidth sources of a device: the profile's `memoryBandwidthGBs` × `efficiency` for RAM (unified
  * memory included: Jetson and iGPUs read the same RAM), and for a discrete GPU (budget.kind "discrete") the
- * profile's `gpuMemoryBandwidth` entry whose `match` regex fits the GPU model (else its default).
+ * profile's `gpuMemoryBandwidth` entry whose `match` regex fits the GPU model (else its default; gpuBandwidthFor).
  * A discrete budget under a profile without `gpuMemoryBandwidth` falls back to RAM numbers (pessimistic).
  */
 export function deviceSpeed(profile: DeviceProfile, budget: MemoryBudget): DeviceSpeed {
@@ -37,26 +38,16 @@ export function deviceSpeed(profile: DeviceProfile, budget: MemoryBudget): Devic
     efficiency: profile.efficiency,
     source: `${profile.memoryBandwidthSource}; efficiency: ${profile.efficiencySource}`,
   };
-  const table = profile.gpuMemoryBandwidth;
-  if (budget.kind !== "discrete" || !table) return { cpu, gpu: null };
-  const name = budget.gpu ?? "";
-  const entry = table.models.find((m) => safeRegex(m.match)?.test(name));
+  const vram = budget.kind === "discrete" && budget.gpu ? gpuBandwidthFor(profile, budget.gpu) : null;
+  if (!vram) return { cpu, gpu: null };
   return {
     cpu,
     gpu: {
-      GBs: entry?.GBs ?? table.defaultGBs,
-      efficiency: table.efficiency,
-      source: `${entry?.source ?? table.defaultSource}; efficiency: ${table.efficiencySource}`,
+      GBs: vram.GBs,
+      efficiency: vram.efficiency,
+      source: `${vram.source}; efficiency: ${vram.efficiencySource}`,
     },
   };
-}
-
-function safeRegex(pattern: string): RegExp | null {
-  try {
-    return new RegExp(pattern, "i");
-  } catch {
-    return null;
-  }
 }
 
 /**
