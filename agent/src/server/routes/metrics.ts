@@ -7,7 +7,7 @@ import type { ServerMetrics } from "../metrics.js";
  * Prometheus sends a bearer token natively (scrape_config `authorization: {credentials_file: …}`).
  */
 export const metricsRoutes: FastifyPluginAsync<{ metrics: ServerMetrics }> = async (app, { metrics }) => {
-  app.get("/metrics", async (_request, reply) => {
+  app.get("/metrics", { logLevel: "warn" }, async (_request, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
