@@ -109,10 +109,12 @@ export function gpuFromDrmCard(card: DrmCard, pciName: string | null): GpuInfo |
  * (0x1002, 0x15bf) → "Phoenix1"; null when absent. Pure.
  */
 export function pciDeviceName(pciIds: string, vendor: number, device: number): string | null {
-  const v = pciIds.indexOf(`\n${hex(vendor)}  `);
+  const text = `\n${pciIds}`;
+  const v = text.indexOf(`\n${hex(vendor)}  `);
   if (v < 0) return null;
-  const next = pciIds.slice(v + 1).search(/\n[0-9a-f]{4} {2}/);
-  const section = next < 0 ? pciIds.slice(v + 1) : pciIds.slice(v + 1, v + 1 + next);
+  const rest = text.slice(v + 1);
+  const next = rest.search(/\n[0-9a-f]{4} {2}/);
+  const section = next < 0 ? rest : rest.slice(0, next);
   const m = new RegExp(`\\n\\t${hex(device)} {2}([^\\n]+)`).exec(section);
   return m?.[1]?.trim() ?? null;
 }
