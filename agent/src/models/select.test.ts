@@ -1,6 +1,10 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadProfiles } from "../hardware/profiles.js";
+import { loadProfiles, matchProfile, resolveThreads } from "../hardware/profiles.js";
+import { loadHardwareReport } from "../hardware/report-schema.js";
 import type { GpuInfo, HardwareReport } from "../hardware/types.js";
+import { REPO_ROOT } from "../paths.js";
 import { findModel, loadCatalogue } from "./catalogue.js";
 import { GIB } from "./fit.js";
 import { DISK_RESERVE_BYTES, recommend } from "./select.js";
@@ -183,5 +187,75 @@ describe("recommend", () => {
       expect(["fits", "tight", "too-large", "too-slow", "no-disk"]).toContain(a.fit);
       expect(a.note.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe("recommend on the saved HardwareReports of real devices", () => {
+  const dir = join(REPO_ROOT, "test", "fixtures", "hardware");
+  const fixture = (name: string) => loadHardwareReport(join(dir, `${name}.json`));
+  const run = (name: string, mutate?: (r: HardwareReport) => void) => {
+    const report = fixture(name);
+    mutate?.(report);
+    const { profile: p } = matchProfile(report, profiles);
+    return { report, profile: p, rec: recommend(report, p, catalogue) };
+  };
+
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.replace(/\.json$/, ""));
+
+  it.each(names)(
+    "%s: a choice that fits with headroom, reaches 5 tokens/s and uses the performance cores",
+    (name) => {
+      const { report, profile: p, rec } = run(name);
+      const c = rec.choice;
+      expect(c, rec.reason).not.toBeNull();
+      if (!c) return;
+      expect(rec.profile).toBe(p.id);
+      expect(c.memory.totalBytes * 1.2).toBeLessThanOrEqual(c.budgetBytes);
+      expect(c.estimatedTokensPerSecond).toBeGreaterThanOrEqual(5);
+      expect(c.threads).toBe(resolveThreads(p, report));
+      expect(c.threads).toBeLessThanOrEqual(report.cpu.physicalCores);
+      expect(c.fileBytes).toBeLessThan(report.diskFreeBytes);
+      expect(["Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0"]).toContain(c.quant);
+    },
+  );
+
+  it("Pi 4 2 GB → a sub-1B model", () => {
+    expect(run("raspberry-pi-4-2gb").rec.choice?.parameters).toBeLessThan(1e9);
+  });
+
+  it("Pi 5 8 GB → a ~1.5–3B model at Q4_K_M", () => {
+    const c = run("raspberry-pi-5-8gb").rec.choice;
+    expect(c?.parameters).toBeGreaterThanOrEqual(1.4e9);
+    expect(c?.parameters).toBeLessThanOrEqual(3.3e9);
+    expect(c?.quant).toBe("Q4_K_M");
+  });
+
+  it("RTX 4090 → an 8B at Q8_0 or Q6_K, fully offloaded", () => {
+    const c = run("rtx-4090-desktop").rec.choice;
+    expect(c?.parameters).toBeGreaterThan(7e9);
+    expect(["Q8_0", "Q6_K"]).toContain(c?.quant);
+    expect(c?.gpuLayers).toBe(model(c?.model ?? "").architecture.layers);
+  });
+
+  it("RTX 3060 12 GB → a file that fits VRAM whole rather than a larger split one", () => {
+    const c = run("rtx-3060-12gb-desktop").rec.choice;
+    expect(c?.gpuLayers).toBe(model(c?.model ?? "").architecture.layers);
+  });
+
+  it("Jetson Orin Nano → unified memory: all layers on the GPU, budget = RAM − reserve, VRAM not added", () => {
+    const { report, profile: p, rec } = run("jetson-orin-nano-8gb");
+    const c = rec.choice;
+    expect(c?.gpuLayers).toBe(model(c?.model ?? "").architecture.layers);
+    expect(c?.budgetBytes).toBe(report.memory.availableBytes - p.osReserveBytes);
+  });
+
+  it("a device with 200 MB of free disk → no choice, and the reason is the disk", () => {
+    const { rec } = run("raspberry-pi-5-8gb", (r) => {
+      r.diskFreeBytes = 200e6;
+    });
+    expect(rec.choice).toBeNull();
+    expect(rec.reason).toMatch(/free disk|disk space/);
   });
 });

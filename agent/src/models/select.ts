@@ -102,8 +102,8 @@ const quantIndex = (q: QuantType) => QUANT_TYPES.indexOf(q);
  *   fit with headroom.
  * - Choice order (tiers): fits with headroom at Q4_K_M or better → Q3_K_M → tight at ≥ Q3_K_M → Q2_K →
  *   (nothing reaches the speed floor) the fastest that fits. Within a tier: highest quality + language boost
- *   − QUANT_PENALTY; per model the largest quantisation type whose speed ≥ COMFORT_SPEED_FACTOR × floor,
- *   else the fastest. Never a file larger than free disk − DISK_RESERVE_BYTES (unless already installed).
+ *   − QUANT_PENALTY; per model the largest quantisation type whose speed ≥ COMFORT_SPEED_FACTOR × floor
+ *   (on a discrete GPU: the largest fully offloaded one, if any), else the fastest. Never a file larger than free disk − DISK_RESERVE_BYTES (unless already installed).
  * - `choice` is null only when no model fits memory and disk; `reason` then says what to do.
  * Threads: physical performance cores (resolveThreads). Pure: no I/O.
  */
@@ -273,7 +273,10 @@ function bestOfModel(candidates: Candidate[], ctx: SelectionContext): Candidate 
     const comfortable = inTier.filter(
       (c) => c.tokensPerSecond >= COMFORT_SPEED_FACTOR * ctx.minTokensPerSecond,
     );
-    return comfortable.at(-1) ?? (inTier[0] as Candidate);
+    // on a discrete GPU a fully offloaded file beats a larger one split with the CPU (which runs at RAM speed)
+    const whole = comfortable.filter((c) => c.placed.gpuFraction === 1);
+    const pool = ctx.budget.kind === "discrete" && whole.length > 0 ? whole : comfortable;
+    return pool.at(-1) ?? (inTier[0] as Candidate);
   }
   return inTier[0] as Candidate;
 }
