@@ -1,0 +1,59 @@
+#!/bin/bash
+# Packs an agent release for the image: <out>.tar.gz whose top level holds agent/dist/, agent/package.json,
+# hardware-profiles/, node_modules/ (the agent's production dependencies) and package.json.
+# Usage: image/make-release.sh [x64|arm64] [cpu|nvidia|intel-igpu|rpi] [OUT.tar.gz]
+# x64 copies the installed node_modules (offline; native addons are built for this machine's Node ABI).
+# arm64 installs the production dependencies for linux/arm64 from the npm registry.
+# node-llama-cpp's prebuilt backends are kept per flavour: CPU always, + CUDA (nvidia), + Vulkan (intel-igpu).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arch=${1:-x64}
+flavour=${2:-cpu}
+version=$(node -p 'require("./agent/package.json").version')
+out=${3:-artifacts/clawbox-$version-$arch-$flavour.tar.gz}
+[ -f agent/dist/cli/main.js ] || { echo "make-release: build the agent first (npm run build)" >&2; exit 1; }
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/agent" "$(dirname "$out")"
+cp -a agent/dist agent/package.json "$stage/agent/"
+find "$stage/agent/dist" -name '*.test.*' -delete
+cp -a hardware-profiles "$stage/"
+printf '{\n  "name": "clawbox-release",\n  "version": "%s",\n  "private": true,\n  "type": "module"\n}\n' \
+  "$version" > "$stage/package.json"
+
+keep_backend() { # $1 = @node-llama-cpp/<name>
+  case "$1" in
+    "linux-$arch") return 0 ;;
+    "linux-$arch-cuda"|"linux-$arch-cuda-ext") [ "$flavour" = nvidia ] ;;
+    "linux-$arch-vulkan") [ "$flavour" = intel-igpu ] ;;
+    *) return 1 ;;
+  esac
+}
+
+if [ "$arch" = x64 ] && [ "$(node -p process.arch)" = x64 ]; then
+  # Every production dependency of the agent workspace, as installed (npm ls resolves hoisting).
+  # npm ls exits non-zero for mere warnings (extraneous packages): its list is still complete.
+  npm ls --workspace agent --omit=dev --all --parseable 2>/dev/null > "$stage/deps.txt" || true
+  grep '/node_modules/' "$stage/deps.txt" | sort -u |
+    while read -r dir; do
+      rel=${dir#"$PWD/"}
+      case "$rel" in
+        node_modules/@clawbox/*) continue ;; # the workspace link to agent/ itself
+        node_modules/@node-llama-cpp/*) keep_backend "${rel#node_modules/@node-llama-cpp/}" || continue ;;
+      esac
+      mkdir -p "$stage/$(dirname "$rel")"
+      [ -e "$stage/$rel" ] || cp -a "$dir" "$stage/$rel"
+    done
+  # npm ls lists nested packages inside their parents too: the copies above include them.
+  rm -f "$stage/deps.txt"
+else
+  cp agent/package.json "$stage/deps.json"
+  (cd "$stage" && mv deps.json package.json.agent &&
+    node -e 'const p=require("./package.json.agent");const r=require("./package.json");r.dependencies=p.dependencies;require("fs").writeFileSync("package.json",JSON.stringify(r,null,2))' &&
+    npm install --omit=dev --os=linux --cpu="$arch" --no-audit --no-fund --ignore-scripts &&
+    rm package.json.agent)
+  for d in "$stage"/node_modules/@node-llama-cpp/*; do keep_backend "$(basename "$d")" || rm -rf "$d"; done
+fi
+tar -C "$stage" --owner=0 --group=0 -czf "$out" .
+echo "make-release: $out ($(du -h "$out" | cut -f1))"
