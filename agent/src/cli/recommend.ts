@@ -1,4 +1,83 @@
 import type { Command } from "commander";
+import { UserError } from "../errors.js";
+import { detectHardware } from "../hardware/detect.js";
+import { loadProfiles, matchProfile } from "../hardware/profiles.js";
+import { loadHardwareReport } from "../hardware/report-schema.js";
+import { loadCatalogue } from "../models/catalogue.js";
+import { formatRecommendation } from "../models/format.js";
+import { recommend } from "../models/select.js";
+import { ModelStore } from "../models/store.js";
+import { modelsDir, resolveDataDir } from "../paths.js";
 
-/** Placeholder: this command's owner replaces the file. */
-export function register(_program: Command): void {}
+interface RecommendFlags {
+  hardware?: string;
+  json?: boolean;
+  minTps?: string;
+  context?: string;
+  lang?: string[];
+  dataDir?: string;
+}
+
+/**
+ * `clawbox recommend [--hardware report.json] [--json] [--min-tps N] [--context N] [--lang zh] [--data-dir D]`
+ * Without --hardware it measures this machine (free disk of `<data dir>/models`) and counts models already
+ * in the store as needing no disk; with it, it reads and validates a saved HardwareReport (another device).
+ * `--json` prints the Recommendation; otherwise a readable explanation and the alternatives.
+ */
+export function register(program: Command): void {
+  program
+    .command("recommend")
+    .description("Pick the best local model for this machine (or a saved hardware report) and explain why")
+    .option(
+      "--hardware <file>",
+      "a HardwareReport JSON (from `clawbox detect --json`) instead of this machine",
+    )
+    .option("--json", "print the recommendation as JSON")
+    .option("--min-tps <n>", "speed floor in tokens/s (default 5)")
+    .option("--context <n>", "context size in tokens (default: the device profile's)")
+    .option("--lang <code...>", "prefer models that support these languages (ISO 639-1, e.g. zh)")
+    .option("--data-dir <dir>", "agent data folder (default: $CLAWBOX_DATA_DIR or ~/.local/share/clawbox)")
+    .action(async (flags: RecommendFlags) => {
+      const minTokensPerSecond = positive(flags.minTps, "--min-tps", false);
+      const contextSize = positive(flags.context, "--context", true);
+      const store = new ModelStore(modelsDir(resolveDataDir(flags.dataDir)), { catalogue: [] });
+      const report = flags.hardware
+        ? loadHardwareReport(flags.hardware)
+        : await detectHardware({ modelsDir: store.dir });
+      const installedFiles = flags.hardware ? [] : (await store.list()).map((m) => m.name);
+      const { profile, why } = matchProfile(report, loadProfiles());
+      const catalogue = loadCatalogue();
+      const preferLanguages = (flags.lang ?? [])
+        .flatMap((l) => l.split(","))
+        .map((l) => l.trim())
+        .filter(Boolean);
+      for (const l of preferLanguages)
+        if (!/^[a-z]{2}$/i.test(l))
+          throw new UserError(`--lang ${l} is not a two-letter language code`, {
+            code: "E_USAGE",
+            fix: "use e.g. --lang zh",
+          });
+      const rec = recommend(report, profile, catalogue, {
+        minTokensPerSecond,
+        contextSize,
+        preferLanguages,
+        installedFiles,
+      });
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(rec, null, 2)}\n` : formatRecommendation(rec, catalogue, why),
+      );
+    });
+}
+
+function positive(value: string | undefined, flag: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)) || (integer && n < 128))
+    throw new UserError(`${flag} ${value} is not a valid ${integer ? "context size" : "speed"}`, {
+      code: "E_USAGE",
+      fix: integer
+        ? `give a whole number of tokens ≥ 128, e.g. ${flag} 4096`
+        : `give a positive number, e.g. ${flag} 5`,
+    });
+  return n;
+}

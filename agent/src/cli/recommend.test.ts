@@ -1,0 +1,70 @@
+import { join } from "node:path";
+import { Command } from "commander";
+import { describe, expect, it, vi } from "vitest";
+import { UserError } from "../errors.js";
+import { REPO_ROOT } from "../paths.js";
+import { register } from "./recommend.js";
+
+const fixture = (name: string) => join(REPO_ROOT, "test", "fixtures", "hardware", `${name}.json`);
+
+/** Runs `clawbox <args>` with only the recommend command registered; returns what it printed. */
+async function run(...args: string[]): Promise<string> {
+  const program = new Command("clawbox").exitOverride();
+  register(program);
+  let out = "";
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(["node", "clawbox", ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe("clawbox recommend", () => {
+  it("--hardware FILE --json prints the recommendation for that device", async () => {
+    const rec = JSON.parse(await run("recommend", "--hardware", fixture("raspberry-pi-5-8gb"), "--json"));
+    expect(rec.profile).toBe("raspberry-pi-5");
+    expect(rec.choice.quant).toBe("Q4_K_M");
+    expect(rec.choice.threads).toBe(4);
+    expect(Array.isArray(rec.alternatives)).toBe(true);
+  });
+
+  it("explains in words, with a table of alternatives", async () => {
+    const text = await run("recommend", "--hardware", fixture("rtx-4090-desktop"));
+    expect(text).toMatch(/^Device profile: x86-nvidia \(/);
+    expect(text).toMatch(/Recommended: .* Q(8_0|6_K)/);
+    expect(text).toContain("clawbox models pull ");
+    expect(text).toMatch(/MODEL\s+QUANT\s+MEMORY\s+TOKENS\/S\s+FIT\s+NOTE/);
+  });
+
+  it("--min-tps, --context and --lang reach the choice", async () => {
+    const slow = JSON.parse(
+      await run("recommend", "--hardware", fixture("raspberry-pi-5-8gb"), "--json", "--min-tps", "2"),
+    );
+    expect(slow.choice.estimatedTokensPerSecond).toBeLessThan(5);
+    const ctx = JSON.parse(
+      await run("recommend", "--hardware", fixture("raspberry-pi-5-8gb"), "--json", "--context", "2048"),
+    );
+    expect(ctx.choice.contextSize).toBe(2048);
+    const zh = JSON.parse(
+      await run("recommend", "--hardware", fixture("raspberry-pi-4-2gb"), "--json", "--lang", "zh"),
+    );
+    expect(zh.reason).toContain("zh");
+  });
+
+  it("refuses bad numbers and bad reports with a UserError", async () => {
+    await expect(
+      run("recommend", "--hardware", fixture("raspberry-pi-5-8gb"), "--min-tps", "fast"),
+    ).rejects.toBeInstanceOf(UserError);
+    await expect(
+      run("recommend", "--hardware", fixture("raspberry-pi-5-8gb"), "--context", "100"),
+    ).rejects.toBeInstanceOf(UserError);
+    await expect(run("recommend", "--hardware", join(REPO_ROOT, "package.json"))).rejects.toBeInstanceOf(
+      UserError,
+    );
+  });
+});
