@@ -105,11 +105,13 @@ function progressPrinter(name: string) {
   const tty = process.stderr.isTTY === true;
   let last = 0;
   let shown = false;
+  let finished = false;
   return {
     update: (p: DownloadProgress) => {
       const now = Date.now();
       const done = p.totalBytes !== null && p.downloadedBytes >= p.totalBytes;
-      if (now - last < (tty ? 200 : 5000) && !done) return;
+      if ((now - last < (tty ? 200 : 5000) && !done) || (done && finished)) return;
+      finished = done;
       last = now;
       const line = formatProgress(name, p);
       process.stderr.write(
