@@ -1,4 +1,48 @@
 import type { Command } from "commander";
+import { applyOverrides, defaultConfig, loadConfig } from "../config/load-config.js";
+import { type CheckResult, runChecks } from "../doctor/checks.js";
+import { describeError } from "../errors.js";
 
-/** Placeholder: this command's owner replaces the file. */
-export function register(_program: Command): void {}
+const MARK = { ok: "✓", warn: "!", fail: "✗" } as const;
+
+/**
+ * `clawbox doctor [--config F] [--data-dir D] [--json]`: checks Node, config, profile, free disk, port,
+ * GPU runtime and model; prints each with its fix. Exit code 1 when any check fails (warnings do not).
+ */
+export function register(program: Command): void {
+  program
+    .command("doctor")
+    .description("Check Node, config, disk, port, GPU runtime and model — each problem with its fix")
+    .option("--config <file>", "config file (default /etc/clawbox/config.yaml when it exists)")
+    .option("--data-dir <dir>", "agent data folder")
+    .option("--json", "print the results as JSON")
+    .action(async (flags: { config?: string; dataDir?: string; json?: boolean }) => {
+      let configLine: CheckResult;
+      let config: ReturnType<typeof loadConfig>["config"];
+      try {
+        const loaded = loadConfig(flags.config);
+        config = applyOverrides(loaded.config, { dataDir: flags.dataDir });
+        configLine = {
+          name: "config",
+          status: "ok",
+          detail: loaded.file ?? "built-in defaults (no config file)",
+        };
+      } catch (err) {
+        config = applyOverrides(defaultConfig(), { dataDir: flags.dataDir });
+        configLine = {
+          name: "config",
+          status: "fail",
+          detail: describeError(err),
+          fix: "fix the config file, then run `clawbox config validate FILE`",
+        };
+      }
+      const results = await runChecks(config, configLine);
+      if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else
+        for (const r of results)
+          process.stdout.write(
+            `${MARK[r.status]} ${r.name.padEnd(8)} ${r.detail}${r.fix ? `\n           fix: ${r.fix}` : ""}\n`,
+          );
+      if (results.some((r) => r.status === "fail")) process.exitCode = 1;
+    });
+}
