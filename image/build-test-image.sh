@@ -1,0 +1,145 @@
+#!/bin/bash
+# Offline test image: the same ansible/image.yml as the Ubuntu images, on Debian 12 amd64 built with
+# debootstrap, so CI can build and boot it without Ubuntu's servers.
+#   debootstrap (tarball cached) → GPT disk: EFI system partition + ext4 root → ansible/image.yml through
+#   the chroot connection (flavour cpu) → GRUB (EFI, removable path) → .img.xz + .sha256 + manifest.
+# Usage (root): image/build-test-image.sh [OUT_DIR]   env: CLAWBOX_CACHE_DIR, CLAWBOX_DISK_SIZE,
+#   CLAWBOX_MIRROR, CLAWBOX_IDEMPOTENCE=1 (run the playbook twice; fail if the second run changes anything),
+#   CLAWBOX_PRESEED_MODEL (a GGUF copied into /var/lib/clawbox/models), CLAWBOX_ADMIN_KEY (a public key).
+# Prints the time of each stage ("stage <name>: <seconds> s").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+OUT=${1:-$REPO/artifacts}
+CACHE=${CLAWBOX_CACHE_DIR:-$REPO/.cache/image}
+DISK_SIZE=${CLAWBOX_DISK_SIZE:-4G}
+MIRROR=${CLAWBOX_MIRROR:-http://deb.debian.org/debian}
+SUITE=bookworm
+VERSION=$(node -p 'require("./agent/package.json").version')
+NAME=clawbox-$VERSION-debian12-cpu
+IMG=$OUT/$NAME.img
+# Packages debootstrap puts in the base tarball: kernel, boot loader, and what Ansible needs to run.
+INCLUDE=linux-image-amd64,systemd-sysv,udev,dbus,grub-efi-amd64,initramfs-tools,python3,python3-apt,ca-certificates,sudo,locales,apt-utils,kmod,iproute2,ifupdown,isc-dhcp-client
+
+[ "$(id -u)" = 0 ] || { echo "build-test-image: run as root (loop devices, chroot)" >&2; exit 1; }
+for tool in debootstrap sgdisk partx losetup mkfs.vfat mcopy mkfs.ext4 ansible-playbook xz; do
+  command -v "$tool" >/dev/null || { echo "build-test-image: $tool missing: apt-get install debootstrap gdisk fdisk dosfstools mtools e2fsprogs ansible xz-utils" >&2; exit 1; }
+done
+mkdir -p "$OUT" "$CACHE"
+
+t0=$(date +%s)
+stage() { local now; now=$(date +%s); echo "stage $1: $((now - t0)) s"; t0=$now; }
+
+root=$(mktemp -d /tmp/clawbox-root.XXXXXX)
+loops=()
+cleanup() {
+  set +e
+  for m in dev/pts dev proc sys/firmware/efi/efivars sys run boot/efi; do
+    mountpoint -q "$root/$m" && umount -l "$root/$m"
+  done
+  mountpoint -q "$root" && umount -l "$root"
+  for l in "${loops[@]}"; do losetup -d "$l"; done
+  loops=()
+  rmdir "$root" 2>/dev/null
+}
+trap cleanup EXIT
+
+# 1. Base system tarball (cached: a warm build skips the download).
+TARBALL=$CACHE/debootstrap-$SUITE-amd64.tar.gz
+if [ ! -s "$TARBALL" ]; then
+  debootstrap --arch=amd64 --variant=minbase --include="$INCLUDE" --make-tarball="$TARBALL.tmp" "$SUITE" \
+    "$(mktemp -d)" "$MIRROR"
+  mv "$TARBALL.tmp" "$TARBALL"
+fi
+stage debootstrap-tarball
+
+# 2. Disk: GPT with a 256 MiB EFI system partition and the root partition (Linux x86-64 root type).
+rm -f "$IMG"
+truncate -s "$DISK_SIZE" "$IMG"
+sgdisk --zap-all --new=1:2048:+256M --typecode=1:ef00 --change-name=1:ESP \
+  --new=2:0:0 --typecode=2:8304 --change-name=2:root "$IMG" >/dev/null
+# One loop device per partition (offset + size from the partition table): containers have no udev to
+# create /dev/loopNpM nodes.
+part_loop() { # $1 = partition number → prints the loop device
+  local start sectors
+  read -r start sectors < <(partx -g -o START,SECTORS -n "$1" "$IMG")
+  losetup --find --show --offset $((start * 512)) --sizelimit $((sectors * 512)) "$IMG"
+}
+esp_dev=$(part_loop 1); loops+=("$esp_dev")
+root_dev=$(part_loop 2); loops+=("$root_dev")
+mkfs.vfat -F 32 -n CLAWBOX-EFI "$esp_dev" >/dev/null
+mkfs.ext4 -q -L clawbox-root "$root_dev"
+mount "$root_dev" "$root"
+# The ESP is filled with mtools at the end (build hosts and containers may lack the vfat module): until
+# then /boot/efi is a plain directory of the root filesystem.
+stage disk
+
+# 3. Unpack the base system into the image.
+debootstrap --arch=amd64 --variant=minbase --include="$INCLUDE" --unpack-tarball="$TARBALL" "$SUITE" "$root" "$MIRROR"
+stage debootstrap-unpack
+
+for m in proc sys dev dev/pts run; do mkdir -p "$root/$m"; done
+mount -t proc proc "$root/proc"
+mount -t sysfs sys "$root/sys"
+mount --bind /dev "$root/dev"
+mount -t devpts devpts "$root/dev/pts"
+mount -t tmpfs tmpfs "$root/run"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+root_uuid=$(blkid -s UUID -o value "$root_dev")
+esp_uuid=$(blkid -s UUID -o value "$esp_dev")
+cat > "$root/etc/fstab" <<FSTAB
+# clawbox test image (image/build-test-image.sh)
+UUID=$root_uuid / ext4 errors=remount-ro 0 1
+UUID=$esp_uuid /boot/efi vfat umask=0077 0 2
+FSTAB
+cat > "$root/etc/apt/sources.list" <<APT
+deb $MIRROR $SUITE main
+deb $MIRROR $SUITE-updates main
+deb http://deb.debian.org/debian-security $SUITE-security main
+APT
+# Wired network for the QEMU test (NetworkManager from the base role takes over interfaces it manages).
+printf 'auto lo\niface lo inet loopback\n' > "$root/etc/network/interfaces"
+
+# 4. The agent release for this machine's architecture.
+RELEASE=$CACHE/clawbox-$VERSION-x64-cpu.tar.gz
+image/make-release.sh x64 cpu "$RELEASE" >/dev/null
+stage release
+
+# 5. ansible/image.yml through the chroot connection.
+extra=(-e clawbox_image_build=true -e clawbox_flavour=cpu -e "clawbox_version=$VERSION"
+  -e "clawbox_agent_release_archive=$RELEASE" -e "clawbox_agent_cache_dir=$CACHE")
+[ -n "${CLAWBOX_PRESEED_MODEL:-}" ] && extra+=(-e "{\"clawbox_agent_preseed_models\": [\"$CLAWBOX_PRESEED_MODEL\"]}")
+[ -n "${CLAWBOX_ADMIN_KEY:-}" ] && extra+=(-e "{\"clawbox_base_admin_authorized_keys\": [\"$CLAWBOX_ADMIN_KEY\"]}")
+playbook() {
+  ANSIBLE_CONFIG=ansible/ansible.cfg ansible-playbook -i "$root," -c community.general.chroot \
+    ansible/image.yml "${extra[@]}" "$@"
+}
+playbook | tee "$OUT/$NAME.ansible.log"
+stage ansible
+if [ "${CLAWBOX_IDEMPOTENCE:-0}" = 1 ]; then
+  playbook | tee "$OUT/$NAME.ansible-second-run.log"
+  # Sealing and the manifest run on every image build by design; everything else must be unchanged.
+  grep -E '^\S+ +: ok=' "$OUT/$NAME.ansible-second-run.log"
+  stage ansible-second-run
+fi
+
+# 6. Boot loader: GRUB on the removable-media path (no NVRAM entry needed), config from the roles' drop-ins.
+# The partitions are plain loop devices here, so name the modules GRUB needs to find its root on GPT.
+chroot "$root" grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram \
+  --no-uefi-secure-boot --modules="part_gpt ext2 fat search search_fs_uuid"
+chroot "$root" update-grub
+# The playbook labelled the tree before GRUB wrote its files: label those too.
+chroot "$root" setfiles -x -F /etc/selinux/default/contexts/files/file_contexts /boot
+stage bootloader
+
+mcopy -i "$esp_dev" -s -Q "$root"/boot/efi/* ::/
+rm -rf "${root:?}"/boot/efi/*
+cp "$root/usr/share/clawbox/image-manifest.json" "$OUT/$NAME.image-manifest.json"
+rm -f "$root/etc/resolv.conf"
+cleanup
+trap - EXIT
+stage unmount
+
+# 7. Compressed artifact, checksum and manifest.
+image/finalize-artifact.sh "$IMG" "$OUT/$NAME.image-manifest.json" cpu "$VERSION"
+stage compress
