@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testModelKind, testModelPath } from "../../../test/support/test-model.js";
 import { UserError } from "../errors.js";
 import { loadProfiles } from "../hardware/profiles.js";
 import type { HardwareReport } from "../hardware/types.js";
-import { ALL_LAYERS, decideRuntime, modelSpecFor } from "./agent-runtime.js";
+import { ALL_LAYERS, decideRuntime, modelSpecFor, trainedContextOf } from "./agent-runtime.js";
 
 function report(
   over: Partial<HardwareReport> & { cores?: number; performanceCores?: number },
@@ -90,6 +91,35 @@ describe("modelSpecFor", () => {
     const err = await modelSpecFor(join(dir, "nope.gguf"), runtime, () => "x").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).status).toBe(404);
+  });
+
+  it("takes a bare file name from the store when it is not in the current folder", async () => {
+    const asked: string[] = [];
+    const spec = await modelSpecFor("not-here-Q4_K_M.gguf", runtime, (ref) => {
+      asked.push(ref);
+      return join(dir, ref);
+    });
+    expect(asked).toEqual(["not-here-Q4_K_M.gguf"]);
+    expect(spec).toMatchObject({ id: "not-here-Q4_K_M", path: join(dir, "not-here-Q4_K_M.gguf") });
+  });
+
+  it("caps the profile's context size at the model's trained context, but not a configured one", async () => {
+    const model = await testModelPath();
+    const trained = await trainedContextOf(model);
+    // llama.context_length in the stories260K GGUF header is 2048 (read with readGgufFileInfo).
+    if (testModelKind() === "shared") expect(trained).toBe(2048);
+    expect(trained).toBeGreaterThan(0);
+    const auto = decideRuntime(report({ cores: 2 }), profiles, {});
+    expect(auto.contextSize).toBeGreaterThan(trained ?? 0);
+    expect((await modelSpecFor(model, auto, () => "")).contextSize).toBe(trained);
+    const configured = decideRuntime(report({ cores: 2 }), profiles, { contextSize: 2048 });
+    expect((await modelSpecFor(model, configured, () => "")).contextSize).toBe(2048);
+  });
+
+  it("reads no trained context from a file that is not GGUF", async () => {
+    const file = join(dir, "junk.gguf");
+    writeFileSync(file, "not a model");
+    expect(await trainedContextOf(file)).toBeNull();
   });
 
   it("looks catalogue ids up in the store", async () => {

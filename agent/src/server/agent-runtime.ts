@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { FastifyBaseLogger } from "fastify";
+import { readGgufFileInfo } from "node-llama-cpp";
 import type { InferenceConfig } from "../config/config-schema.js";
 import { looksLikePath } from "../config/load-config.js";
 import { UserError } from "../errors.js";
@@ -16,8 +17,10 @@ export interface RuntimeSettings {
   /** Why that profile (or why none). */
   profileWhy: string;
   threads: number;
-  /** Context size in tokens before the model's own cap (the engine caps at the trained context). */
+  /** Context size in tokens (profile default unless configured; capped per model by `modelSpecFor`). */
   contextSize: number;
+  /** True when the context size came from the config/flags: then it is used as is, never capped. */
+  contextSizeConfigured: boolean;
   gpuLayers: number;
   gpu: RuntimeTuning["gpu"];
   batchSize: number;
@@ -78,6 +81,7 @@ export function decideRuntime(
     profileWhy: why,
     threads,
     contextSize: config.contextSize ?? tuning.contextSize.default,
+    contextSizeConfigured: config.contextSize !== undefined,
     gpuLayers: config.gpuLayers ?? (tuning.gpu === false ? 0 : ALL_LAYERS),
     gpu: tuning.gpu,
     batchSize: tuning.batchSize,
@@ -87,39 +91,57 @@ export function decideRuntime(
   };
 }
 
-/** Finds the GGUF file of a catalogue id in the model store; throws UserError when it is not there. */
-export type StoreResolver = (id: string) => Promise<string> | string;
+/** Finds a model in the store (catalogue id, `id:QUANT` or a file name there); throws UserError when absent. */
+export type StoreResolver = (ref: string) => Promise<string> | string;
+
+/** Reads a GGUF's trained context length (header only); null when the header does not say. */
+export type TrainedContextReader = (path: string) => Promise<number | null>;
 
 /**
- * Turns a model reference into a load spec with `runtime`'s numbers. A path (contains "/" or ends in
- * .gguf) must be an existing file (id = file name without .gguf); anything else is a catalogue id looked
- * up with `resolveStoreId`. Throws UserError (404) naming the path and how to get a model.
+ * Turns a model reference into a load spec with `runtime`'s numbers.
+ * - A path with a folder ("./m.gguf", "/models/m.gguf") must be an existing file.
+ * - A bare file name ("m.gguf") is taken from the current folder if it is there, else from the store.
+ * - Anything else is a catalogue id (or `id:QUANT`) looked up in the store.
+ * The id is the catalogue id, or the file name without .gguf. Unless the context size was configured,
+ * it is capped at the model's trained context (`readTrainedContext`): a longer context only costs KV
+ * cache memory, the model's answers degrade past what it was trained on.
+ * Throws UserError (404) naming the path or id and how to get a model.
  */
 export async function modelSpecFor(
   ref: string,
   runtime: RuntimeSettings,
-  resolveStoreId: StoreResolver,
+  resolveStoreRef: StoreResolver,
+  readTrainedContext: TrainedContextReader = trainedContextOf,
 ): Promise<ModelLoadSpec> {
   let path: string;
   let id: string;
+  const hasFolder = ref.includes("/") || ref.includes("\\");
   if (looksLikePath(ref)) {
     path = resolve(ref);
-    if (!existsSync(path) || !statSync(path).isFile()) {
-      throw new UserError(`model file ${path} does not exist`, {
-        status: 404,
-        code: "E_MODEL_NOT_FOUND",
-        fix: "check the path, or use a model from the store (`clawbox models list`, `clawbox models pull <id>`)",
-      });
+    if (!isFile(path)) {
+      if (hasFolder) {
+        throw new UserError(`model file ${path} does not exist`, {
+          status: 404,
+          code: "E_MODEL_NOT_FOUND",
+          fix: "check the path, or use a model from the store (`clawbox models list`, `clawbox models pull <id>`)",
+        });
+      }
+      path = await resolveStoreRef(ref);
     }
     id = basename(path).replace(/\.gguf$/i, "");
   } else {
-    path = await resolveStoreId(ref);
+    path = await resolveStoreRef(ref);
     id = ref;
+  }
+  let contextSize = runtime.contextSize;
+  if (!runtime.contextSizeConfigured) {
+    const trained = await readTrainedContext(path);
+    if (trained && trained > 0) contextSize = Math.min(contextSize, trained);
   }
   return {
     path,
     id,
-    contextSize: runtime.contextSize,
+    contextSize,
     threads: runtime.threads,
     gpuLayers: runtime.gpuLayers,
     batchSize: runtime.batchSize,
@@ -128,6 +150,24 @@ export async function modelSpecFor(
     flashAttention: runtime.flashAttention,
     kvCacheType: runtime.kvCacheType,
   };
+}
+
+/**
+ * `<arch>.context_length` from a GGUF header via node-llama-cpp's readGgufFileInfo (reads metadata only,
+ * not the weights). Null when the header cannot be read: the engine then reports the file's problem itself.
+ */
+export async function trainedContextOf(path: string): Promise<number | null> {
+  try {
+    const info = await readGgufFileInfo(path, { readTensorInfo: false, logWarnings: false });
+    const n = (info.architectureMetadata as { context_length?: number } | undefined)?.context_length;
+    return typeof n === "number" ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+function isFile(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile();
 }
 
 /** Loads the device profiles, logging (not throwing) when the folder is unreadable: start must not fail on it. */
