@@ -218,8 +218,51 @@ describe("start without a model, and a busy port", () => {
   });
 });
 
+describe("in-process chat", () => {
+  it("loads the model itself when no agent answers", async () => {
+    const run = await runCli(
+      [
+        "chat",
+        "--url",
+        "http://127.0.0.1:9",
+        "--data-dir",
+        dataDir,
+        "--model",
+        modelPath,
+        "--threads",
+        String(TEST_THREADS),
+      ],
+      { input: "Once upon a time\n/reset\nThe cat\n/exit\n", timeoutMs: 60_000 },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("no agent answers at http://127.0.0.1:9");
+    expect(run.stdout).toMatch(/chatting with \S+ \(in this process, \d+ threads\)/);
+    expect(run.stdout).toContain("(new conversation)");
+    const replies = [...run.stdout.matchAll(/assistant> (.*)/g)].map((m) => m[1]?.trim() ?? "");
+    expect(replies).toHaveLength(2);
+    for (const r of replies) expect(r.length).toBeGreaterThan(0);
+  });
+});
+
 describe("stopping", () => {
-  it("exits 0 on SIGTERM", async () => {
-    expect(await agent.stop()).toBe(0);
+  it("finishes a stream in flight on SIGTERM, then exits 0", async () => {
+    const res = await post("/v1/chat/completions", {
+      messages: [{ role: "user", content: "Once upon a time" }],
+      max_tokens: 200,
+      stream: true,
+    });
+    const reader = res.body?.getReader();
+    const first = await reader?.read();
+    expect(first?.done).toBe(false);
+    const stopped = agent.stop();
+    let rest = "";
+    const decoder = new TextDecoder();
+    for (;;) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      rest += decoder.decode(chunk.value, { stream: true });
+    }
+    expect(rest.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect(await stopped).toBe(0);
   });
 });

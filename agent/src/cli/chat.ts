@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import type { ClawboxConfig } from "../config/config-schema.js";
-import { applyOverrides, configDataDir, loadConfig } from "../config/load-config.js";
+import { applyOverrides, configDataDir, loadConfig, parseIntFlag } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import { detectHardware } from "../hardware/detect.js";
 import { createInferenceService } from "../inference/engine.js";
@@ -147,9 +147,17 @@ export async function localBackend(config: ClawboxConfig): Promise<ChatBackend> 
   };
 }
 
+interface ChatFlags {
+  url?: string;
+  dataDir?: string;
+  config?: string;
+  model?: string;
+  threads?: number;
+}
+
 /**
- * `clawbox chat [--url U] [--data-dir D] [--config FILE] [--model PATH|ID]`: talks to the running agent when
- * it answers, else loads the model in this process.
+ * `clawbox chat [--url U] [--data-dir D] [--config FILE] [--model PATH|ID] [--threads N]`: talks to the
+ * running agent when it answers, else loads the model in this process (with --threads, or the profile's).
  */
 export function register(program: Command): void {
   program
@@ -162,17 +170,25 @@ export function register(program: Command): void {
     .option("--data-dir <dir>", "agent data folder (its API token is used)")
     .option("--config <file>", "config file (default: /etc/clawbox/config.yaml if it exists)")
     .option("--model <path|id>", "model to load in this process when no agent is running")
-    .action(async (opts: { url?: string; dataDir?: string; config?: string; model?: string }) => {
+    .option("--threads <n>", "CPU threads for the in-process model", parseIntFlag("--threads", 1, 1024))
+    .action(async (opts: ChatFlags) => {
       const config = applyOverrides(loadConfig(opts.config).config, {
         dataDir: opts.dataDir,
         model: opts.model,
+        threads: opts.threads,
       });
       const dataDir = opts.dataDir ? resolve(opts.dataDir) : configDataDir(config);
       const client = new AgentClient(
         clientBaseUrl({ url: opts.url, dataDir, config }),
         readApiToken(dataDir),
       );
-      const backend = (await client.reachable()) ? remoteBackend(client) : await localBackend(config);
+      let backend: ChatBackend;
+      if (await client.reachable()) backend = remoteBackend(client);
+      else {
+        if (config.model)
+          process.stderr.write(`no agent answers at ${client.baseUrl}; loading the model here\n`);
+        backend = await localBackend(config);
+      }
       await runChat({ input: process.stdin, output: process.stdout, backend });
     });
 }
