@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
@@ -23,15 +22,13 @@ import { buildServer } from "./build-server.js";
 
 /**
  * Test double of the engine for the HTTP layer only (the real engine is exercised in test/api): it
- * "generates" the last user message back word by word, one word per `onText`, waiting `delayMs` between
- * words and honouring the AbortSignal, so streaming and disconnects can be observed.
+ * "generates" the last user message back word by word (one word = one token), up to maxTokens.
+ * Streaming over a real socket is tested in chat-stream.test.ts.
  */
 class EchoInference implements InferenceService {
   model: LoadedModelInfo | null = null;
   requests: CompletionRequest[] = [];
-  aborted = 0;
   tokens = 0;
-  constructor(private readonly delayMs = 0) {}
   async load(spec: ModelLoadSpec): Promise<LoadedModelInfo> {
     if (spec.path.endsWith("missing.gguf"))
       throw new UserError(`model file ${spec.path} not found`, { status: 404 });
@@ -52,17 +49,7 @@ class EchoInference implements InferenceService {
     this.requests.push(req);
     const last = req.messages.at(-1)?.content ?? "";
     const words = last.split(" ").slice(0, req.maxTokens ?? 100);
-    let text = "";
-    for (const [i, w] of words.entries()) {
-      if (req.signal?.aborted) {
-        this.aborted++;
-        return { ...this.result(text, i), finishReason: "cancelled" };
-      }
-      const piece = i === 0 ? w : ` ${w}`;
-      text += piece;
-      req.onText?.(piece);
-      if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
-    }
+    const text = words.join(" ");
     this.tokens += words.length;
     const length = last.split(" ").length > words.length;
     return { ...this.result(text, words.length), finishReason: length ? "length" : "stop" };
@@ -96,8 +83,8 @@ let app: FastifyInstance;
 const token = generateApiToken();
 const auth = { authorization: `Bearer ${token}` };
 
-async function makeApp(opts: { delayMs?: number; load?: boolean } = {}): Promise<FastifyInstance> {
-  inference = new EchoInference(opts.delayMs ?? 0);
+async function makeApp(opts: { load?: boolean } = {}): Promise<FastifyInstance> {
+  inference = new EchoInference();
   if (opts.load !== false) await inference.load(SPEC);
   app = buildServer({
     inference,
@@ -400,93 +387,5 @@ describe("models, admin and metrics", () => {
     expect(text).toMatch(/^clawbox_queue_depth 0$/m);
     expect(text).toMatch(/^clawbox_model_loaded\{model="echo"\} 1$/m);
     expect(text).toMatch(/^clawbox_process_resident_memory_bytes \d+/m);
-  });
-});
-
-describe("streaming (real socket)", () => {
-  async function listen(delayMs: number): Promise<string> {
-    await makeApp({ delayMs });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  }
-
-  function parseSse(text: string): unknown[] {
-    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
-    return text
-      .split("\n\n")
-      .filter((e) => e.startsWith("data: ") && e !== "data: [DONE]")
-      .map((e) => JSON.parse(e.slice(6)));
-  }
-
-  it("sends role, content pieces, finish_reason, usage, then [DONE]", async () => {
-    const url = await listen(0);
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({
-        messages: [{ role: "user", content: "once upon a time" }],
-        stream: true,
-        stream_options: { include_usage: true },
-      }),
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    expect(res.headers.get("x-accel-buffering")).toBe("no");
-    const events = parseSse(await res.text()) as {
-      id: string;
-      object: string;
-      choices: { delta: Record<string, string>; finish_reason: string | null }[];
-      usage: unknown;
-    }[];
-    expect(new Set(events.map((e) => e.object))).toEqual(new Set(["chat.completion.chunk"]));
-    expect(new Set(events.map((e) => e.id)).size).toBe(1);
-    expect(events[0]?.choices[0]?.delta).toEqual({ role: "assistant", content: "" });
-    const text = events.map((e) => e.choices[0]?.delta.content ?? "").join("");
-    expect(text).toBe("once upon a time");
-    expect(events.filter((e) => e.choices[0]?.delta.content).length).toBe(4);
-    const last = events.at(-1);
-    expect(last?.choices).toEqual([]);
-    expect(last?.usage).toEqual({ prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 });
-    expect(events.at(-2)?.choices[0]?.finish_reason).toBe("stop");
-  });
-
-  it("answers errors before the first token with their HTTP status, not a 200 stream", async () => {
-    const url = await listen(0);
-    inference.complete = async () => {
-      throw new UserError("the queue is full", { status: 503, code: "E_BUSY", fix: "retry later" });
-    };
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ role: "user", content: "x" }], stream: true }),
-    });
-    expect(res.status).toBe(503);
-    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
-      code: "E_BUSY",
-      message: "the queue is full — fix: retry later",
-    });
-  });
-
-  it("aborts generation when the client disconnects mid-stream, and serves the next request", async () => {
-    const url = await listen(20);
-    const words = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
-    const controller = new AbortController();
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ role: "user", content: words }], stream: true }),
-      signal: controller.signal,
-    });
-    const reader = res.body?.getReader();
-    await reader?.read();
-    controller.abort();
-    await expect.poll(() => inference.aborted, { timeout: 5000 }).toBe(1);
-    const next = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ role: "user", content: "still here" }] }),
-    });
-    const answer = (await next.json()) as { choices: { message: { content: string } }[] };
-    expect(answer.choices[0]?.message.content).toBe("still here");
   });
 });
