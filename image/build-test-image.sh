@@ -70,8 +70,7 @@ root_dev=$(part_loop 2); loops+=("$root_dev")
 mkfs.vfat -F 32 -n CLAWBOX-EFI "$esp_dev" >/dev/null
 mkfs.ext4 -q -L clawbox-root "$root_dev"
 mount "$root_dev" "$root"
-# The ESP is filled with mtools at the end (build hosts and containers may lack the vfat module): until
-# then /boot/efi is a plain directory of the root filesystem.
+# The ESP is written with mtools (build hosts and containers may lack the vfat module).
 stage disk
 
 # 3. Unpack the base system into the image.
@@ -118,22 +117,36 @@ playbook | tee "$OUT/$NAME.ansible.log"
 stage ansible
 if [ "${CLAWBOX_IDEMPOTENCE:-0}" = 1 ]; then
   playbook | tee "$OUT/$NAME.ansible-second-run.log"
-  # Sealing and the manifest run on every image build by design; everything else must be unchanged.
-  grep -E '^\S+ +: ok=' "$OUT/$NAME.ansible-second-run.log"
+  # Only the image-build bracket (policy-rc.d on, sealing) may change again; any other changed task means
+  # a role is not idempotent.
+  awk '/^TASK \[/ { task = $0 } /^changed:/ { print task }' "$OUT/$NAME.ansible-second-run.log" | sort -u |
+    grep -v -e 'Keep package scripts from starting services' -e 'Let package scripts start services again' \
+      -e 'Clean cloud-init' > "$OUT/$NAME.not-idempotent.txt" || true
+  if [ -s "$OUT/$NAME.not-idempotent.txt" ]; then
+    echo "build-test-image: the second playbook run changed:" >&2
+    cat "$OUT/$NAME.not-idempotent.txt" >&2
+    exit 1
+  fi
+  echo "idempotence: second run changed nothing outside the image-build bracket"
   stage ansible-second-run
 fi
 
-# 6. Boot loader: GRUB on the removable-media path (no NVRAM entry needed), config from the roles' drop-ins.
-# The partitions are plain loop devices here, so name the modules GRUB needs to find its root on GPT.
-chroot "$root" grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram \
-  --no-uefi-secure-boot --modules="part_gpt ext2 fat search search_fs_uuid"
+# 6. Boot loader: GRUB config from the roles' drop-ins (console, security=selinux), and a standalone GRUB EFI
+# binary on the removable-media path (no NVRAM entry needed) that finds the root filesystem by UUID.
+# grub-install is not used: it insists on a mounted FAT ESP, which needs the vfat module on the build host.
+mkdir -p "$root/boot/grub" "$root/boot/efi"
 chroot "$root" update-grub
+printf 'search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/boot/grub\nconfigfile ($root)/boot/grub/grub.cfg\n' \
+  "$root_uuid" > "$root/root/grub-early.cfg"
+chroot "$root" grub-mkstandalone -O x86_64-efi --modules="part_gpt ext2 search_fs_uuid" \
+  -o /root/BOOTX64.EFI "boot/grub/grub.cfg=/root/grub-early.cfg"
+mmd -i "$esp_dev" ::/EFI ::/EFI/BOOT
+mcopy -i "$esp_dev" "$root/root/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+rm -f "$root/root/BOOTX64.EFI" "$root/root/grub-early.cfg"
 # The playbook labelled the tree before GRUB wrote its files: label those too.
-chroot "$root" setfiles -x -F /etc/selinux/default/contexts/files/file_contexts /boot
+chroot "$root" setfiles -F -e /boot/efi /etc/selinux/default/contexts/files/file_contexts /boot
 stage bootloader
 
-mcopy -i "$esp_dev" -s -Q "$root"/boot/efi/* ::/
-rm -rf "${root:?}"/boot/efi/*
 cp "$root/usr/share/clawbox/image-manifest.json" "$OUT/$NAME.image-manifest.json"
 rm -f "$root/etc/resolv.conf"
 cleanup

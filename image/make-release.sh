@@ -15,6 +15,7 @@ out=${3:-artifacts/clawbox-$version-$arch-$flavour.tar.gz}
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage" # the archive's top directory becomes the release directory: readable by clawbox
 mkdir -p "$stage/agent" "$(dirname "$out")"
 cp -a agent/dist agent/package.json "$stage/agent/"
 find "$stage/agent/dist" -name '*.test.*' -delete
