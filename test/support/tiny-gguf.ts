@@ -33,6 +33,8 @@ export interface TinyGgufOptions {
   contextLength?: number;
   /** PRNG seed for the weights, so the same options always give the same bytes. Default 1. */
   seed?: number;
+  /** Tensor names to leave out: a well-formed GGUF that llama.cpp refuses to load (failure tests). */
+  omitTensors?: string[];
 }
 
 type MetaValue =
@@ -137,9 +139,10 @@ const SPECIAL_TOKENS = 3;
 
 /**
  * Builds the bytes of a tiny `llama` GGUF v3 model with random f32 weights.
- * The output projection rows of the special tokens are zero, so their logit is 0 while the best of 256 random
- * byte logits is almost surely positive: greedy generation never emits end-of-sequence and always runs to
- * `maxTokens` — handy for deterministic tests. Text is random bytes, not language.
+ * Only printable ASCII and "▁" (space) have non-zero output rows; every other token's logit is 0 while the
+ * best of ~95 random logits is almost surely positive. So greedy generation never emits end-of-sequence and
+ * always runs to `maxTokens` (deterministic request lengths for tests), and its text is printable ASCII that
+ * tokenizes back to the same tokens (so KV cache prefix reuse works as with a real model). Not language.
  * Returns the whole file as a Buffer (≈ 4 × parameter count bytes; ~0.3 MB with the defaults).
  */
 export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
@@ -163,7 +166,13 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   const w = (rows: number, cols: number): Float32Array => random(rows * cols, 1 / Math.sqrt(rows));
 
   const output = random(nEmbd * nVocab, 1);
-  output.fill(0, 0, SPECIAL_TOKENS * nEmbd);
+  // Zero output rows (logit 0) for everything but printable ASCII bytes and "▁": the specials, control bytes,
+  // the raw space byte (SentencePiece spells a space "▁") and bytes ≥ 0x80.
+  for (let token = 0; token < nVocab; token++) {
+    const byte = token - SPECIAL_TOKENS;
+    const printable = (byte > 0x20 && byte < 0x7f) || vocab.tokens[token] === "\u2581";
+    if (!printable) output.fill(0, token * nEmbd, (token + 1) * nEmbd);
+  }
   const tensors: TensorSpec[] = [
     { name: "token_embd.weight", dims: [nEmbd, nVocab], data: random(nEmbd * nVocab, 1) },
   ];
@@ -184,6 +193,11 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     { name: "output_norm.weight", dims: [nEmbd], data: ones(nEmbd) },
     { name: "output.weight", dims: [nEmbd, nVocab], data: output },
   );
+
+  if (opts.omitTensors) {
+    const omit = new Set(opts.omitTensors);
+    tensors.splice(0, tensors.length, ...tensors.filter((t) => !omit.has(t.name)));
+  }
 
   const meta: Array<[string, MetaValue]> = [
     ["general.architecture", { type: "str", value: "llama" }],
