@@ -43,7 +43,8 @@ describe("fitHistory with the model's own tokenizer and chat format", () => {
 
   /** Runs a 200-turn conversation through fitHistory, checking the invariants each turn; returns trim count. */
   function simulate(headroom: number): { trims: number; dropped: number } {
-    const budget = 400;
+    const budget = count(conversation(15)); // room for ~15 exchanges, whatever the tokenizer
+
     let window: HistoryWindow | undefined;
     const full = conversation(200);
     let trims = 0;

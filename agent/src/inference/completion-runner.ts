@@ -1,0 +1,105 @@
+import type { LlamaChatResponse, Token } from "node-llama-cpp";
+import { UserError } from "../errors.js";
+import { renderPromptTokens, toChatHistory } from "./chat-format.js";
+import type { ModelSlot, SequenceLease } from "./model-slot.js";
+import type { ChatMessage, CompletionRequest, CompletionResult } from "./types.js";
+
+/**
+ * Sampling temperature when the request gives none. 0.8 is node-llama-cpp's suggested balance between
+ * variety and focus (LlamaChat option docs); OpenAI's default of 1.0 rambles on ≤ 1B models.
+ */
+export const DEFAULT_TEMPERATURE = 0.8;
+
+export interface RunCompletionInput {
+  slot: ModelSlot;
+  lease: SequenceLease;
+  request: CompletionRequest;
+  /** The history already fitted to the token budget (system + newest turns). */
+  messages: readonly ChatMessage[];
+  /** Tokens to generate at most (already clamped so prompt + maxTokens fits the context). */
+  maxTokens: number;
+  /** Aborted by the queue on cancel or timeout; `reason` is the UserError (E_CANCELLED / E_TIMEOUT). */
+  signal: AbortSignal;
+  /** `performance.now()` when the request entered the queue, ms. */
+  enqueuedAt: number;
+}
+
+export interface RunCompletionOutput {
+  result: CompletionResult;
+  /** Prompt tokens already in the sequence's KV cache (not evaluated again). */
+  reusedPromptTokens: number;
+}
+
+/**
+ * Runs one chat completion on a leased sequence with node-llama-cpp's LlamaChat: LlamaChat renders the
+ * history with the model's chat format, keeps the common token prefix already in the sequence's KV cache
+ * and evaluates only the rest, then samples until EOS / a stop trigger / `maxTokens` / abort.
+ *
+ * Text streams through `request.onText` in pieces that never split a UTF-8 character (LlamaChat holds back
+ * tokens that end mid-character). Times are `performance.now()` differences in ms.
+ *
+ * Returns finishReason "length" at maxTokens, "cancelled" when the caller's signal aborted (with the text so
+ * far), else "stop". Throws the queue's E_TIMEOUT UserError when the time limit aborted it, and rethrows
+ * llama.cpp errors as they are.
+ */
+export async function runCompletion(input: RunCompletionInput): Promise<RunCompletionOutput> {
+  const { slot, lease, request, messages, maxTokens, signal, enqueuedAt } = input;
+  const history = toChatHistory(messages);
+  const promptTokens = renderPromptTokens(slot.model, slot.format.wrapper, history);
+  const reusedPromptTokens = lease.chat.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
+
+  const meterBefore = lease.chat.sequence.tokenMeter.getState();
+  let firstTokenAt: number | undefined;
+  const onToken = (tokens: Token[]): void => {
+    if (tokens.length > 0) firstTokenAt ??= performance.now();
+  };
+  const onTextChunk = (text: string): void => {
+    if (text !== "") request.onText?.(text);
+  };
+
+  let response: LlamaChatResponse | undefined;
+  try {
+    response = await lease.chat.generateResponse(history, {
+      maxTokens,
+      temperature: request.temperature ?? DEFAULT_TEMPERATURE,
+      ...(request.topP !== undefined ? { topP: request.topP } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
+      signal,
+      stopOnAbortSignal: true,
+      onToken,
+      onTextChunk,
+    });
+  } catch (err) {
+    // aborted before any text was generated: LlamaChat throws the signal's reason
+    if (!signal.aborted) throw err;
+  }
+
+  const end = performance.now();
+  // every sampled token, including ones held back or cut by a stop trigger (onToken only sees delivered ones)
+  const completionTokens = lease.chat.sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
+  if (signal.aborted && isTimeout(signal.reason)) throw signal.reason;
+  const stopReason = response?.metadata.stopReason;
+  const finishReason: CompletionResult["finishReason"] = signal.aborted
+    ? "cancelled"
+    : stopReason === "maxTokens"
+      ? "length"
+      : "stop";
+  const firstAt = firstTokenAt ?? end;
+  return {
+    reusedPromptTokens,
+    result: {
+      text: response?.response ?? "",
+      promptTokens: promptTokens.length,
+      completionTokens,
+      finishReason,
+      timeToFirstTokenMs: firstAt - enqueuedAt,
+      generationMs: end - firstAt,
+      modelId: slot.info.id,
+    },
+  };
+}
+
+function isTimeout(reason: unknown): reason is UserError {
+  return reason instanceof UserError && reason.code === "E_TIMEOUT";
+}
