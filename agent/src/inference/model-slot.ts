@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import {
   type Llama,
   LlamaChat,
@@ -94,6 +95,12 @@ export class ModelSlot {
         { length: sequences },
         () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: format.wrapper }),
       );
+      if (!llama.gpu && spec.threads > availableParallelism()) {
+        opts.logger?.warn(
+          { threads: spec.threads, cpus: availableParallelism(), model: spec.id },
+          "more threads than CPUs: llama.cpp's spin barriers stall and generation can slow down more than 10x",
+        );
+      }
       if (spec.contextSize > model.trainContextSize) {
         opts.logger?.warn(
           { contextSize: spec.contextSize, trainContextSize: model.trainContextSize, model: spec.id },
