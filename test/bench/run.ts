@@ -1,0 +1,63 @@
+/**
+ * `npm run bench [-- --json]`: every benchmark measured side by side in one run on this machine.
+ * Prints human lines; with --json the last line is one JSON object with all numbers.
+ * Goals (issue 2): apiVsDirectTokensPerSecondRatio ≥ 0.97, defaultVsBestThreadsRatio ≥ 0.95,
+ * idleRssOverModelBytes ≤ 120 MiB, detectMs < 2000.
+ */
+import { detectHardware } from "../../agent/src/hardware/detect.js";
+import { testModelPath } from "../support/test-model.js";
+import { benchInference } from "./inference-bench.js";
+import { median, round } from "./stats.js";
+
+const json = process.argv.includes("--json");
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function main(): Promise<void> {
+  const model = await testModelPath();
+  log(`model ${model}`);
+
+  const detectRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await detectHardware();
+    detectRuns.push(performance.now() - t0);
+  }
+  const detectMs = median(detectRuns);
+  log(`detect: ${detectMs.toFixed(0)} ms`);
+
+  const inf = await benchInference(model, log);
+  const MiB = 1024 * 1024;
+  const lines = [
+    `api vs direct tokens/s: ${inf.apiTokensPerSecond.toFixed(1)} / ${inf.directTokensPerSecond.toFixed(1)} = ${inf.apiVsDirectTokensPerSecondRatio.toFixed(3)} (goal ≥ 0.97)`,
+    `agent threads ${inf.agentThreads} vs best ${inf.bestThreads}: ratio ${inf.defaultVsBestThreadsRatio.toFixed(3)} (goal ≥ 0.95)`,
+    `idle RSS ${(inf.idleRssBytes / MiB).toFixed(1)} MiB = model ${(inf.modelFileBytes / MiB).toFixed(1)} MiB + ${(inf.idleRssOverModelBytes / MiB).toFixed(1)} MiB (goal ≤ 120 MiB over the model)`,
+    `cold start ${inf.coldStartMs.toFixed(0)} ms; detect ${detectMs.toFixed(0)} ms (goal < 2000 ms)`,
+  ];
+  for (const l of lines) process.stdout.write(`${l}\n`);
+  if (json) {
+    const out = {
+      apiVsDirectTokensPerSecondRatio: round(inf.apiVsDirectTokensPerSecondRatio),
+      defaultVsBestThreadsRatio: round(inf.defaultVsBestThreadsRatio),
+      idleRssBytes: inf.idleRssBytes,
+      idleRssOverModelBytes: inf.idleRssOverModelBytes,
+      coldStartMs: Math.round(inf.coldStartMs),
+      apiTokensPerSecond: round(inf.apiTokensPerSecond, 1),
+      directTokensPerSecond: round(inf.directTokensPerSecond, 1),
+      agentThreads: inf.agentThreads,
+      bestThreads: inf.bestThreads,
+      threadSweepTokensPerSecond: Object.fromEntries(
+        Object.entries(inf.threadSweep).map(([k, v]) => [k, round(v, 1)]),
+      ),
+      detectMs: Math.round(detectMs),
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
