@@ -4,6 +4,7 @@ import { detectHardware } from "../hardware/detect.js";
 import { createInferenceService } from "../inference/engine.js";
 import { createLogger } from "../log.js";
 import { loadCatalogue } from "../models/catalogue.js";
+import { pickDefaultModel } from "../models/default-model.js";
 import { ModelStore } from "../models/store.js";
 import { modelsDir } from "../paths.js";
 import { loadProfilesOrNone } from "../server/agent-runtime.js";
@@ -46,11 +47,12 @@ export function register(program: Command): void {
       const logger = createLogger({ level: process.env.CLAWBOX_LOG_LEVEL ?? config.log.level });
       const models = modelsDir(configDataDir(config));
       if (loaded.file) logger.info({ file: loaded.file }, "config loaded");
+      const profiles = loadProfilesOrNone(logger);
       const agent = await startAgent({
         config,
         logger,
         detect: () => detectHardware({ modelsDir: models }),
-        profiles: loadProfilesOrNone(logger),
+        profiles,
         createInference: () =>
           createInferenceService({
             logger,
@@ -59,6 +61,19 @@ export function register(program: Command): void {
             defaultTimeoutMs: config.inference.requestTimeoutMs,
           }),
         resolveStoreId: (ref) => new ModelStore(models, { catalogue: loadCatalogue() }).resolve(ref),
+        defaultModel: (report, profileId) => {
+          const catalogue = loadCatalogue();
+          return pickDefaultModel(
+            report,
+            profiles.find((p) => p.id === profileId) ?? null,
+            catalogue,
+            new ModelStore(models, { catalogue }),
+            {
+              minTokensPerSecond: config.recommend.minTokensPerSecond,
+              preferLanguages: config.recommend.languages ?? [],
+            },
+          );
+        },
       });
       const tokenHint = `token: clawbox token --data-dir ${agent.dataDir}`;
       const what = agent.model

@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import type { DeviceProfile } from "../hardware/profile-types.js";
 import type { HardwareReport } from "../hardware/types.js";
 import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
+import type { DefaultModel } from "../models/default-model.js";
 import { ConversationStore } from "../store/conversation-store.js";
 import { openDatabase } from "../store/database.js";
 import { decideRuntime, modelSpecFor, type RuntimeSettings, type StoreResolver } from "./agent-runtime.js";
@@ -26,6 +27,11 @@ export interface StartAgentOptions {
   createInference: () => InferenceService;
   /** Finds a catalogue id's file in the model store (models/store.ts ModelStore.resolve). */
   resolveStoreId: StoreResolver;
+  /**
+   * Picks a model from the store when the config names none (models/default-model.ts pickDefaultModel:
+   * the recommended one, else the newest). Absent or null → start without a model.
+   */
+  defaultModel?: (report: HardwareReport, profileId: string | null) => Promise<DefaultModel | null>;
 }
 
 export interface RunningAgent {
@@ -74,6 +80,20 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     const resolveModel = (ref: string) => modelSpecFor(ref, runtime, opts.resolveStoreId);
     let model: LoadedModelInfo | null = null;
     if (config.model) model = await inference.load(await resolveModel(config.model));
+    else {
+      const pick = await opts.defaultModel?.(report, runtime.profile);
+      if (pick) {
+        logger.info({ path: pick.path, why: pick.why }, "no model configured: loading one from the store");
+        const tuned: RuntimeSettings = {
+          ...runtime,
+          contextSize: runtime.contextSizeConfigured
+            ? runtime.contextSize
+            : (pick.contextSize ?? runtime.contextSize),
+          gpuLayers: config.inference.gpuLayers ?? pick.gpuLayers ?? runtime.gpuLayers,
+        };
+        model = await inference.load(await modelSpecFor(pick.path, tuned, opts.resolveStoreId));
+      }
+    }
 
     const app = buildServer({
       inference,
