@@ -6,10 +6,13 @@ import { register as registerChat } from "./chat.js";
 import { register as registerConfig } from "./config.js";
 import { register as registerDetect } from "./detect.js";
 import { register as registerDoctor } from "./doctor.js";
+import { register as registerFleet } from "./fleet.js";
 import { register as registerModels } from "./models.js";
 import { register as registerModelsUse } from "./models-use.js";
 import { register as registerRecommend } from "./recommend.js";
+import { register as registerSetupCode } from "./setup-code.js";
 import { register as registerStart } from "./start.js";
+import { register as registerStatus } from "./status.js";
 import { register as registerToken } from "./token.js";
 
 /**
@@ -33,6 +36,9 @@ export function buildProgram(): Command {
   registerToken(program);
   registerConfig(program);
   registerDoctor(program);
+  registerStatus(program);
+  registerSetupCode(program);
+  registerFleet(program);
   return program;
 }
 
