@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -207,6 +207,21 @@ describe("start without a model, and a busy port", () => {
     expect(second.line).toContain("clawbox models pull");
     await waitHealthy(second.url, 503);
     expect(await (await fetch(`${second.url}/healthz`)).json()).toEqual({ status: "no-model" });
+  });
+
+  it("without --model, loads the model it finds in the store", async () => {
+    const storeDir = mkdtempSync(join(tmpdir(), "clawbox-api3-"));
+    mkdirSync(join(storeDir, "models"));
+    copyFileSync(modelPath, join(storeDir, "models", "bedtime-stories.gguf"));
+    const third = await startCli(["--port", "0", "--data-dir", storeDir, "--threads", String(TEST_THREADS)]);
+    try {
+      expect(third.line).toContain("model bedtime-stories");
+      await waitHealthy(third.url, 200);
+      expect(third.stderr()).toContain("no model configured: loading one from the store");
+    } finally {
+      await third.stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a port in use with a fix", async () => {
