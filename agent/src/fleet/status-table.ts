@@ -1,0 +1,90 @@
+import type { DeviceStatus } from "./device-status.js";
+import type { FleetHostStatus } from "./fleet-status.js";
+
+/** Bytes as a short IEC size: 1536 → "1.5 KiB", 5e9 → "4.7 GiB". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** Seconds as the largest two units: 59 → "59s", 3725 → "1h 2m", 200000 → "2d 7h". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
+
+/** `clawbox status` for humans: one "key: value" line per field. */
+export function formatDeviceStatus(s: DeviceStatus): string {
+  const lines = [
+    ["version", s.version],
+    ["health", s.reason ? `${s.health} (${s.reason})` : s.health],
+    ["model", s.model ?? "-"],
+    ["uptime", s.uptimeSeconds === null ? "-" : formatDuration(s.uptimeSeconds)],
+    ["system uptime", formatDuration(s.systemUptimeSeconds)],
+    ["temperature", s.temperatureC === null ? "-" : `${s.temperatureC} °C`],
+    ["tokens/s", s.tokensPerSecond === null ? "-" : String(s.tokensPerSecond)],
+    ["disk free", `${formatBytes(s.disk.freeBytes)} of ${formatBytes(s.disk.totalBytes)} (${s.disk.path})`],
+  ];
+  return `${lines.map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`).join("\n")}\n`;
+}
+
+/** Column headers of the fleet table, in order. */
+export const FLEET_COLUMNS = [
+  "HOST",
+  "REACHABLE",
+  "VERSION",
+  "MODEL",
+  "HEALTH",
+  "UPTIME",
+  "TEMP",
+  "TOK/S",
+  "DISK FREE",
+] as const;
+
+/**
+ * The `clawbox fleet status` table: one row per host in inventory order, columns padded to their widest
+ * cell, unreachable hosts followed by their reason on an indented line.
+ */
+export function formatFleetTable(rows: FleetHostStatus[]): string {
+  const cells = rows.map((r): string[] => {
+    const s = r.status;
+    return [
+      r.host,
+      r.reachable ? "yes" : "no",
+      s?.version ?? "-",
+      s?.model ?? "-",
+      s?.health ?? (r.reachable ? "?" : "-"),
+      s?.uptimeSeconds != null ? formatDuration(s.uptimeSeconds) : "-",
+      s?.temperatureC != null ? `${s.temperatureC}°C` : "-",
+      s?.tokensPerSecond != null ? String(s.tokensPerSecond) : "-",
+      s ? formatBytes(s.disk.freeBytes) : "-",
+    ];
+  });
+  const widths = FLEET_COLUMNS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? "").length)));
+  const line = (c: readonly string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const out = [line(FLEET_COLUMNS)];
+  rows.forEach((r, i) => {
+    out.push(line(cells[i] ?? []));
+    if (r.reason) out.push(`  └ ${r.failure}: ${r.reason}`);
+  });
+  const up = rows.filter((r) => r.reachable).length;
+  const healthy = rows.filter((r) => r.status?.health === "ok").length;
+  out.push(`${rows.length} hosts: ${up} reachable, ${healthy} healthy`);
+  return `${out.join("\n")}\n`;
+}
