@@ -97,27 +97,30 @@ export function buildInventory(
       if (!["hosts", "children", "vars"].includes(key))
         throw shapeError(file, `${path}.${key}`, "one of hosts, children, vars");
     }
-    if (body.vars !== undefined && body.vars !== null) {
-      if (!isObject(body.vars)) throw shapeError(file, `${path}.vars`, "a mapping");
-      Object.assign(g.vars, body.vars);
-    }
-    if (body.hosts !== undefined && body.hosts !== null) {
-      if (!isObject(body.hosts)) throw shapeError(file, `${path}.hosts`, "a mapping of host names");
-      for (const [pattern, hostVars] of Object.entries(body.hosts)) {
-        if (hostVars !== null && !isObject(hostVars))
-          throw shapeError(file, `${path}.hosts.${pattern}`, "a mapping of variables (or empty)");
-        for (const host of expandHostPattern(pattern)) {
-          if (!hostOrder.includes(host)) hostOrder.push(host);
-          g.hosts.set(host, { ...(g.hosts.get(host) ?? {}), ...(hostVars ?? {}) });
+    // Sections in file order, so hosts keep the order they are written in.
+    for (const key of Object.keys(body)) {
+      const value = body[key];
+      if (value === undefined || value === null) continue;
+      if (key === "vars") {
+        if (!isObject(value)) throw shapeError(file, `${path}.vars`, "a mapping");
+        Object.assign(g.vars, value);
+      } else if (key === "hosts") {
+        if (!isObject(value)) throw shapeError(file, `${path}.hosts`, "a mapping of host names");
+        for (const [pattern, hostVars] of Object.entries(value)) {
+          if (hostVars !== null && !isObject(hostVars))
+            throw shapeError(file, `${path}.hosts.${pattern}`, "a mapping of variables (or empty)");
+          for (const host of expandHostPattern(pattern)) {
+            if (!hostOrder.includes(host)) hostOrder.push(host);
+            g.hosts.set(host, { ...(g.hosts.get(host) ?? {}), ...(hostVars ?? {}) });
+          }
         }
-      }
-    }
-    if (body.children !== undefined && body.children !== null) {
-      if (!isObject(body.children)) throw shapeError(file, `${path}.children`, "a mapping of groups");
-      for (const [child, childBody] of Object.entries(body.children)) {
-        g.children.add(child);
-        group(child).parents.add(name);
-        visit(child, childBody, `${path}.children.${child}`);
+      } else {
+        if (!isObject(value)) throw shapeError(file, `${path}.children`, "a mapping of groups");
+        for (const [child, childBody] of Object.entries(value)) {
+          g.children.add(child);
+          group(child).parents.add(name);
+          visit(child, childBody, `${path}.children.${child}`);
+        }
       }
     }
   };
