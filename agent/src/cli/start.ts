@@ -1,14 +1,18 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { applyOverrides, configDataDir, loadConfig, parseIntFlag } from "../config/load-config.js";
 import { detectHardware } from "../hardware/detect.js";
 import { createInferenceService } from "../inference/engine.js";
-import { createLogger } from "../log.js";
 import { loadCatalogue } from "../models/catalogue.js";
 import { pickDefaultModel } from "../models/default-model.js";
 import { ModelStore } from "../models/store.js";
 import { modelsDir } from "../paths.js";
 import { loadProfilesOrNone } from "../server/agent-runtime.js";
 import { startAgent } from "../server/start-agent.js";
+import { hardwareOverview } from "../setup/hardware-overview.js";
+import { formatSetupCode } from "../setup/setup-code.js";
+import { LogRing } from "../system/log-ring.js";
+import { createTeeLogger } from "../system/tee-logger.js";
 
 interface StartFlags {
   config?: string;
@@ -44,13 +48,21 @@ export function register(program: Command): void {
     .action(async (flags: StartFlags) => {
       const loaded = loadConfig(flags.config);
       const config = applyOverrides(loaded.config, flags);
-      const logger = createLogger({ level: process.env.CLAWBOX_LOG_LEVEL ?? config.log.level });
+      const logRing = new LogRing();
+      const logger = createTeeLogger(process.env.CLAWBOX_LOG_LEVEL ?? config.log.level, logRing);
       const models = modelsDir(configDataDir(config));
       if (loaded.file) logger.info({ file: loaded.file }, "config loaded");
       const profiles = loadProfilesOrNone(logger);
+      const catalogue = loadCatalogue();
+      const modelStore = new ModelStore(models, { catalogue });
       const agent = await startAgent({
         config,
         logger,
+        logRing,
+        modelStore,
+        configText: () => (loaded.file ? readFileSync(loaded.file, "utf8") : null),
+        hardwareOverview: (report, profileId) =>
+          hardwareOverview(report, profiles, profileId, catalogue, modelStore, config.recommend),
         detect: () => detectHardware({ modelsDir: models }),
         profiles,
         createInference: () =>
@@ -80,6 +92,13 @@ export function register(program: Command): void {
         ? `model ${agent.model.id}`
         : "no model loaded — get one with `clawbox recommend` and `clawbox models pull <id>`, then `clawbox models use <id>` (or restart with --model FILE.gguf)";
       process.stdout.write(`clawbox listening on ${agent.url} — ${what} (${tokenHint})\n`);
+      if (agent.setupCode) {
+        process.stdout.write(
+          `setup: open ${agent.url} and enter the setup code ${formatSetupCode(agent.setupCode)} ` +
+            `(again: clawbox setup-code --data-dir ${agent.dataDir})\n`,
+        );
+      }
+      if (agent.tlsFingerprint) process.stdout.write(`TLS certificate SHA-256: ${agent.tlsFingerprint}\n`);
       await waitForStopSignal();
       logger.info("stopping: finishing in-flight requests");
       const timer = setTimeout(() => {

@@ -16,6 +16,18 @@ export interface ServerConfig {
   port: number;
   /** Browser origins allowed to call the API (CORS); absent = same-origin only. */
   corsOrigins?: string[];
+  /** HTTPS certificate and key (PEM files); absent = the device's /etc/clawbox/tls files when they exist. */
+  tls?: { cert: string; key: string; enabled?: boolean };
+}
+
+export interface SetupConfig {
+  /** CIDR ranges allowed to use the setup API besides loopback, private and link-local addresses. */
+  allowFrom?: string[];
+}
+
+export interface SystemConfig {
+  /** How device changes are made: "device" (hostnamectl, timedatectl, nmcli), "record" (dev), "auto". */
+  actions?: "auto" | "device" | "record";
 }
 
 export interface InferenceConfig {
@@ -49,6 +61,10 @@ export interface ClawboxConfig {
   inference: InferenceConfig;
   recommend: RecommendConfig;
   log: { level: LogLevel };
+  /** Absent = defaults (no extra ranges). */
+  setup?: SetupConfig;
+  /** Absent = { actions: "auto" }. */
+  system?: SystemConfig;
 }
 
 /** JSON Schema (draft-07, ajv) of ClawboxConfig with defaults. Exported as a plain object for docs/tools. */
@@ -89,6 +105,52 @@ export const CONFIG_SCHEMA = {
           uniqueItems: true,
           description:
             'Browser origins allowed to call the API, e.g. ["http://clawbox.local"]. Absent = none.',
+        },
+        tls: {
+          type: "object",
+          additionalProperties: false,
+          required: ["cert", "key"],
+          description:
+            "Serve HTTPS with this PEM certificate and key. Absent: HTTPS when /etc/clawbox/tls/cert.pem and " +
+            "key.pem exist (made on first boot), plain HTTP otherwise.",
+          properties: {
+            cert: { type: "string", minLength: 1, description: "PEM certificate file." },
+            key: { type: "string", minLength: 1, description: "PEM private key file." },
+            enabled: {
+              type: "boolean",
+              default: true,
+              description: "false = plain HTTP even with the files.",
+            },
+          },
+        },
+      },
+    },
+    setup: {
+      type: "object",
+      additionalProperties: false,
+      description: "The first-boot setup wizard.",
+      properties: {
+        allowFrom: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          uniqueItems: true,
+          description:
+            "Extra client address ranges (CIDR) allowed to use the setup API; loopback, private (RFC 1918, " +
+            'fc00::/7) and link-local addresses are always allowed. E.g. ["100.64.0.0/10"].',
+        },
+      },
+    },
+    system: {
+      type: "object",
+      additionalProperties: false,
+      description: "How the agent changes the device (hostname, time zone, Wi-Fi, SSH keys).",
+      properties: {
+        actions: {
+          type: "string",
+          enum: ["auto", "device", "record"],
+          description:
+            '"device": hostnamectl, timedatectl and nmcli; "record": only write the requests to ' +
+            'system-requests.jsonl in the data dir (development); "auto": device when /etc/clawbox exists.',
         },
       },
     },

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import type { InferenceService, ModelLoadSpec } from "../inference/types.js";
+import type { SetupServices } from "../setup/setup-services.js";
 import type { ConversationStore } from "../store/conversation-store.js";
 import { bearerAuth } from "./auth.js";
 import { registerCors } from "./cors.js";
@@ -9,9 +10,13 @@ import { registerErrorHandling } from "./error-handler.js";
 import { createServerMetrics } from "./metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
+import { type DashboardServices, dashboardRoutes } from "./routes/dashboard.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelsRoutes } from "./routes/models.js";
+import { sessionRoutes } from "./routes/session.js";
+import { setupRoutes } from "./routes/setup.js";
+import { webAppRoutes } from "./routes/web-app.js";
 
 /** Everything the HTTP API needs, passed in (tests give small real components). */
 export interface ServerDeps {
@@ -30,6 +35,14 @@ export interface ServerDeps {
   resolveModel?: (ref: string) => Promise<ModelLoadSpec>;
   /** Extra fields for `GET /admin/status` (device profile, runtime settings). */
   statusInfo?: () => Record<string, unknown>;
+  /** Setup wizard, login and dashboard services; absent → those routes are not served. */
+  setup?: SetupServices;
+  /** Dashboard-only extras (status history, logs, backup); needs `setup`. */
+  dashboard?: DashboardServices;
+  /** Folder of the built web app (webui/dist); absent or missing → no static files. */
+  webRoot?: string;
+  /** PEM certificate and key: the server speaks HTTPS (tls.ts loadTls). */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -37,6 +50,8 @@ export interface ServerDeps {
  * behind bearer auth, `/healthz` open, one error handler (OpenAI error bodies, no stack traces), CORS for
  * `config.server.corsOrigins`. Body validation uses ajv without type coercion or removal of unknown
  * fields, so `"stream": "yes"` is a 400 rather than silently true. Request ids are 12 random hex digits.
+ * With `deps.setup`: the setup API (`/api/setup*`), login (`/api/session`) and the dashboard API
+ * (`/api/dashboard/*`); with `deps.webRoot`: the web app's static files with an index.html fallback.
  */
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
@@ -46,18 +61,38 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
     },
     forceCloseConnections: "idle",
-  });
+    ...(deps.https ? { https: deps.https } : {}),
+  }) as unknown as FastifyInstance;
   const metrics = createServerMetrics(deps.inference);
 
   registerErrorHandling(app);
   registerCors(app, deps.config.server.corsOrigins);
   app.register(healthRoutes, { deps });
+  // The token can be rotated from the dashboard; the hook reads the current one on every request.
+  const tokenHolder = { current: deps.token };
   app.register(async (secured) => {
-    secured.addHook("onRequest", bearerAuth(deps.token));
+    secured.addHook("onRequest", (request, reply) => bearerAuth(tokenHolder.current)(request, reply));
     secured.register(chatCompletionsRoutes, { deps, metrics });
     secured.register(modelsRoutes, { deps });
     secured.register(adminRoutes, { deps });
     secured.register(metricsRoutes, { metrics });
   });
+  if (deps.setup) {
+    const setup = deps.setup;
+    app.register(setupRoutes, { setup, token: () => tokenHolder.current });
+    app.register(sessionRoutes, { setup });
+    app.register(dashboardRoutes, {
+      deps,
+      setup,
+      dashboard: deps.dashboard ?? {},
+      token: {
+        get: () => tokenHolder.current,
+        set: (token: string) => {
+          tokenHolder.current = token;
+        },
+      },
+    });
+  }
+  if (deps.webRoot) app.register(webAppRoutes, { root: deps.webRoot });
   return app;
 }

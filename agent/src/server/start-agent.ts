@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { configDataDir } from "../config/load-config.js";
@@ -7,12 +9,27 @@ import type { DeviceProfile } from "../hardware/profile-types.js";
 import type { HardwareReport } from "../hardware/types.js";
 import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
 import type { DefaultModel } from "../models/default-model.js";
+import type { ModelStore } from "../models/store.js";
+import { REPO_ROOT } from "../paths.js";
+import { createSetupServices } from "../setup/create-setup-services.js";
+import type { HardwareOverview } from "../setup/setup-services.js";
 import { ConversationStore } from "../store/conversation-store.js";
 import { openDatabase } from "../store/database.js";
+import { chooseSystemActions } from "../system/device-system-actions.js";
+import type { LogRing } from "../system/log-ring.js";
+import { StatusSampler } from "../system/status-sampler.js";
+import type { SystemActions } from "../system/system-actions.js";
 import { decideRuntime, modelSpecFor, type RuntimeSettings, type StoreResolver } from "./agent-runtime.js";
 import { formatUrl, removeAgentUrl, writeAgentUrl } from "./agent-url.js";
-import { ensureApiToken } from "./api-token.js";
+import { ensureApiToken, rotateApiToken } from "./api-token.js";
 import { buildServer } from "./build-server.js";
+import { loadTls } from "./tls.js";
+
+/** The web app built by vite (`webui/dist` beside `agent/` in the repository and in a release). */
+export const DEFAULT_WEB_ROOT = join(REPO_ROOT, "webui", "dist");
+
+/** Present on a clawbox device (the image installs it); "auto" system actions then act on the device. */
+const DEVICE_CONFIG_DIR = "/etc/clawbox";
 
 /** What `startAgent` needs; the CLI passes the real components, tests may pass small ones. */
 export interface StartAgentOptions {
@@ -32,6 +49,18 @@ export interface StartAgentOptions {
    * the recommended one, else the newest). Absent or null → start without a model.
    */
   defaultModel?: (report: HardwareReport, profileId: string | null) => Promise<DefaultModel | null>;
+  /** The model store (pulls from the wizard and the dashboard); absent → pulls answer with an error. */
+  modelStore?: ModelStore;
+  /** Hardware + recommendation for the wizard's model step (built by the CLI from the detected report). */
+  hardwareOverview?: (report: HardwareReport, profileId: string | null) => Promise<HardwareOverview>;
+  /** Built web app folder (default: webui/dist in the repository / release). */
+  webRoot?: string;
+  /** Recent log lines for the dashboard (the CLI tees the logger into it). */
+  logRing?: LogRing;
+  /** Device changes (default: config.system.actions; "auto" → device when /etc/clawbox exists). */
+  system?: SystemActions;
+  /** Config file text for the dashboard's backup. */
+  configText?: () => string | null;
 }
 
 export interface RunningAgent {
@@ -44,6 +73,10 @@ export interface RunningAgent {
   runtime: RuntimeSettings;
   /** The model loaded at start, or null (healthz answers 503 until one is loaded). */
   model: LoadedModelInfo | null;
+  /** The setup code while setup is unfinished (print it), else null. */
+  setupCode: string | null;
+  /** SHA-256 fingerprint of the TLS certificate when serving HTTPS, else null. */
+  tlsFingerprint: string | null;
   /**
    * Graceful stop: stops accepting connections, lets in-flight requests finish (streams end when their
    * generation does), then frees the model and closes the database. Safe to call twice.
@@ -95,6 +128,41 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       }
     }
 
+    const system =
+      opts.system ??
+      chooseSystemActions(config.system?.actions ?? "auto", dataDir, existsSync(DEVICE_CONFIG_DIR));
+    const modelStore = opts.modelStore;
+    const { services: setup, code: setupCode } = createSetupServices({
+      db,
+      dataDir,
+      system,
+      allowFrom: config.setup?.allowFrom,
+      pull: (ref, pullOpts) => {
+        if (!modelStore) throw new UserError("this agent has no model store", { code: "E_NO_STORE" });
+        return modelStore.pull(ref, pullOpts);
+      },
+      secureCookies: false,
+      hardware: opts.hardwareOverview
+        ? () => opts.hardwareOverview?.(report, runtime.profile) as Promise<HardwareOverview>
+        : undefined,
+      onModelDownloaded: async (stored) => {
+        // The wizard's download becomes the running model; later pulls from the dashboard do not switch.
+        if (inference.model && setupFlowDone()) return;
+        logger.info({ path: stored.path }, "loading the downloaded model");
+        await inference.load(await resolveModel(stored.path));
+      },
+    });
+    const setupFlowDone = () => setup.flow.isConfigured();
+    const tls = loadTls(config);
+    setup.secureCookies = tls !== null;
+    let chatRequests = 0;
+    const sampler = new StatusSampler(
+      () => inference.stats(),
+      () => chatRequests,
+    );
+    sampler.start();
+    cleanups.push(() => sampler.stop());
+
     const app = buildServer({
       inference,
       store,
@@ -103,12 +171,28 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       config,
       resolveModel,
       statusInfo: () => ({ profile: runtime.profile, runtime, dataDir }),
+      setup,
+      dashboard: {
+        sampler,
+        logs: opts.logRing,
+        models: modelStore,
+        rotateToken: () => rotateApiToken(dataDir),
+        configText: opts.configText,
+      },
+      webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
+      https: tls ? { cert: tls.cert, key: tls.key } : undefined,
     });
-    cleanups.push(() => app.close());
+    app.addHook("onResponse", async (request) => {
+      if (request.url.startsWith("/v1/chat/completions")) chatRequests++;
+    });
+    cleanups.push(async () => {
+      await setup.downloads.cancel();
+      await app.close();
+    });
     const { host, port } = config.server;
     await listen(app, host, port);
     const realPort = (app.server.address() as AddressInfo).port;
-    const url = formatUrl(host, realPort);
+    const url = tls ? formatUrl(host, realPort).replace(/^http:/, "https:") : formatUrl(host, realPort);
     writeAgentUrl(dataDir, url);
     cleanups.push(() => removeAgentUrl(dataDir, url));
 
@@ -121,6 +205,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       dataDir,
       runtime,
       model,
+      setupCode,
+      tlsFingerprint: tls?.fingerprint ?? null,
       close: () => {
         closing ??= cleanup();
         return closing;

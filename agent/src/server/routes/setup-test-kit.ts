@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Database } from "better-sqlite3";
+import type { FastifyInstance } from "fastify";
+import pino from "pino";
+import { defaultConfig } from "../../config/load-config.js";
+import type { InferenceService, LoadedModelInfo, ModelLoadSpec } from "../../inference/types.js";
+import { ModelStore } from "../../models/store.js";
+import { createSetupServices } from "../../setup/create-setup-services.js";
+import type { SetupServices } from "../../setup/setup-services.js";
+import { ConversationStore } from "../../store/conversation-store.js";
+import { openDatabase } from "../../store/database.js";
+import { RecordingSystemActions } from "../../system/recording-system-actions.js";
+import { generateApiToken, rotateApiToken } from "../api-token.js";
+import { buildServer } from "../build-server.js";
+
+/**
+ * An engine stand-in for the setup/dashboard route tests (they never generate): it records loads. The
+ * real engine runs in test/api and test/e2e.
+ */
+export class LoadOnlyInference implements InferenceService {
+  model: LoadedModelInfo | null = null;
+  async load(spec: ModelLoadSpec): Promise<LoadedModelInfo> {
+    this.model = {
+      id: spec.id,
+      path: spec.path,
+      fileBytes: 1,
+      contextSize: spec.contextSize,
+      threads: spec.threads,
+      gpuLayers: 0,
+      chatTemplate: "none",
+      trainContextSize: 512,
+      loadedAt: new Date().toISOString(),
+    };
+    return this.model;
+  }
+  async complete(): Promise<never> {
+    throw new Error("not used in these tests");
+  }
+  countTokens(text: string): number {
+    return text.length;
+  }
+  stats() {
+    return { queueDepth: 0, activeRequests: 0, tokensGenerated: 0, lastTokensPerSecond: 0 };
+  }
+  async close(): Promise<void> {}
+}
+
+/** One agent's state on disk: data dir + database (reopened by `restart`). */
+export interface Kit {
+  dataDir: string;
+  db: Database;
+  app: FastifyInstance;
+  setup: SetupServices;
+  code: string | null;
+  token: string;
+  inference: LoadOnlyInference;
+  /** Closes app + database and builds them again over the same data dir ("restart"). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Cheap scrypt for route tests (the real cost is tested in password.test.ts). */
+const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
+
+/** Builds the real server with real setup services over a temp data dir (SQLite, recording system actions). */
+export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Kit> {
+  const dataDir = mkdtempSync(join(tmpdir(), "clawbox-setup-"));
+  const kit = {} as Kit;
+  const open = async () => {
+    const db = openDatabase(dataDir);
+    const store = new ModelStore(join(dataDir, "models"), { catalogue: [], env: opts.env ?? {} });
+    const inference = new LoadOnlyInference();
+    const { services, code } = createSetupServices({
+      db,
+      dataDir,
+      system: new RecordingSystemActions(dataDir),
+      pull: (ref, o) => store.pull(ref, o),
+      scrypt: CHEAP_SCRYPT,
+      onModelDownloaded: async (m) => {
+        await inference.load({ id: m.name, path: m.path, contextSize: 256, threads: 1, gpuLayers: 0 });
+      },
+    });
+    const token = generateApiToken();
+    const app = buildServer({
+      inference,
+      store: new ConversationStore(db),
+      token,
+      logger: pino({ level: "silent" }),
+      config: defaultConfig(),
+      setup: services,
+      dashboard: { models: store, rotateToken: () => rotateApiToken(dataDir) },
+      resolveModel: async (ref) => ({ id: ref, path: ref, contextSize: 256, threads: 1, gpuLayers: 0 }),
+    });
+    await app.ready();
+    Object.assign(kit, { dataDir, db, app, setup: services, code, token, inference });
+  };
+  await open();
+  kit.restart = async () => {
+    await kit.app.close();
+    kit.db.close();
+    await open();
+  };
+  kit.close = async () => {
+    await kit.setup.downloads.cancel();
+    await kit.app.close();
+    kit.db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return kit;
+}

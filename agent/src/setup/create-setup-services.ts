@@ -1,0 +1,61 @@
+import type { Database } from "better-sqlite3";
+import type { SystemActions } from "../system/system-actions.js";
+import { addressPolicy, LOCAL_RANGES } from "./address-policy.js";
+import { AdminAccounts } from "./admin-accounts.js";
+import { DeviceSettings } from "./device-settings.js";
+import { ModelDownloads, type Puller } from "./model-downloads.js";
+import type { ScryptParams } from "./password.js";
+import { FailureLimiter } from "./rate-limit.js";
+import { SessionStore } from "./sessions.js";
+import { SettingsStore } from "./settings-store.js";
+import { ensureSetupCode, readSetupCode, removeSetupCode } from "./setup-code.js";
+import { SetupFlow } from "./setup-flow.js";
+import type { HardwareOverview, SetupServices } from "./setup-services.js";
+
+/** Wrong setup codes / logins allowed per address per minute (issue 3: "more than 5 … within a minute"). */
+export const MAX_FAILURES_PER_MINUTE = 5;
+
+export interface CreateSetupOptions {
+  db: Database;
+  dataDir: string;
+  system: SystemActions;
+  pull: Puller;
+  /** Extra CIDR ranges allowed to reach the setup API (config `setup.allowFrom`); added to LOCAL_RANGES. */
+  allowFrom?: string[];
+  secureCookies?: boolean;
+  hardware?: () => Promise<HardwareOverview>;
+  /** Runs after a wizard download finished (e.g. load the model). */
+  onModelDownloaded?: ConstructorParameters<typeof ModelDownloads>[1];
+  scrypt?: ScryptParams;
+}
+
+/**
+ * Wires the setup services over one SQLite database and data dir. While setup is unfinished a setup code
+ * exists (`<dataDir>/setup-code`, generated on first start, mode 0600); when it finishes the file is
+ * deleted. Returns the services and the code (null when already configured) for the start banner.
+ */
+export function createSetupServices(o: CreateSetupOptions): { services: SetupServices; code: string | null } {
+  const settings = new SettingsStore(o.db);
+  const admins = new AdminAccounts(o.db, o.scrypt);
+  const device = new DeviceSettings(settings, o.system);
+  const flow = new SetupFlow(settings, admins, device, () => removeSetupCode(o.dataDir));
+  let code: string | null = null;
+  if (flow.isConfigured()) removeSetupCode(o.dataDir);
+  else code = ensureSetupCode(o.dataDir);
+  const services: SetupServices = {
+    settings,
+    flow,
+    admins,
+    device,
+    sessions: new SessionStore(o.db),
+    system: o.system,
+    setupCode: () => (flow.isConfigured() ? null : readSetupCode(o.dataDir)),
+    setupAddresses: addressPolicy([...LOCAL_RANGES, ...(o.allowFrom ?? [])]),
+    setupCodeFailures: new FailureLimiter(MAX_FAILURES_PER_MINUTE, 60_000),
+    loginFailures: new FailureLimiter(MAX_FAILURES_PER_MINUTE, 60_000),
+    secureCookies: o.secureCookies ?? false,
+    downloads: new ModelDownloads(o.pull, o.onModelDownloaded),
+    hardware: o.hardware,
+  };
+  return { services, code };
+}

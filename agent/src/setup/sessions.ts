@@ -1,0 +1,55 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Database } from "better-sqlite3";
+
+/** A logged-in browser session. */
+export interface Session {
+  username: string;
+  /** Token the web app sends back in `X-CSRF-Token` on every mutation (synchroniser token pattern). */
+  csrfToken: string;
+  expiresAt: string;
+}
+
+/** Session lifetime, ms: 12 h (OWASP Session Management Cheat Sheet: absolute timeout of hours for admin apps). */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+const hashId = (id: string) => createHash("sha256").update(id).digest("hex");
+
+/**
+ * Dashboard sessions in SQLite (`sessions` table). The cookie holds a random 256-bit id; the table stores
+ * only its SHA-256, so a copy of the database does not hand out live sessions.
+ */
+export class SessionStore {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts a session; returns the cookie value (base64url, 43 chars) and the session. */
+  create(username: string): { id: string; session: Session } {
+    const id = randomBytes(32).toString("base64url");
+    const csrfToken = randomBytes(24).toString("base64url");
+    const expiresAt = new Date(this.now() + SESSION_TTL_MS).toISOString();
+    this.db.prepare("DELETE FROM sessions WHERE expires_at < ?").run(new Date(this.now()).toISOString());
+    this.db
+      .prepare(
+        "INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+      )
+      .run(hashId(id), username, csrfToken, new Date(this.now()).toISOString(), expiresAt);
+    return { id, session: { username, csrfToken, expiresAt } };
+  }
+
+  /** The live session for a cookie value, or null (unknown or expired). */
+  get(id: string | undefined): Session | null {
+    if (!id) return null;
+    const row = this.db
+      .prepare("SELECT username, csrf_token, expires_at FROM sessions WHERE id_hash = ?")
+      .get(hashId(id)) as { username: string; csrf_token: string; expires_at: string } | undefined;
+    if (!row || Date.parse(row.expires_at) <= this.now()) return null;
+    return { username: row.username, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  }
+
+  /** Ends a session (logout); unknown ids are ignored. */
+  delete(id: string | undefined): void {
+    if (id) this.db.prepare("DELETE FROM sessions WHERE id_hash = ?").run(hashId(id));
+  }
+}
