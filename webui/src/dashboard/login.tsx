@@ -1,0 +1,69 @@
+import { useState } from "preact/hooks";
+import { ApiError, api, csrfToken } from "../api.js";
+import { screen, username } from "../app.js";
+import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import { t } from "../i18n/i18n.js";
+
+/** The dashboard login form. */
+export function Login() {
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const { busy, error, run } = useAction();
+  const known = error instanceof ApiError && (error.status === 401 || error.status === 429);
+  return (
+    <main class="card narrow">
+      <h1>{t("login.title")}</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const r = await api<{ username: string; csrfToken: string }>("POST", "/api/session", {
+              username: name,
+              password,
+            });
+            csrfToken.value = r.csrfToken;
+            username.value = r.username;
+            screen.value = "dashboard";
+          });
+        }}
+      >
+        <Field label={t("login.username")}>
+          {({ id }) => (
+            <input
+              id={id}
+              name="username"
+              autoComplete="username"
+              autoCapitalize="none"
+              required
+              value={name}
+              onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+            />
+          )}
+        </Field>
+        <Field label={t("login.password")}>
+          {({ id }) => (
+            <input
+              id={id}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+            />
+          )}
+        </Field>
+        {known ? (
+          <p class="error" role="alert">
+            {(error as ApiError).status === 429 ? t("login.tooMany") : t("login.wrong")}
+          </p>
+        ) : (
+          <ErrorLine error={error} />
+        )}
+        <div class="actions">
+          <Submit busy={busy} label={t("login.submit")} />
+        </div>
+      </form>
+    </main>
+  );
+}

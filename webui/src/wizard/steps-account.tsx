@@ -1,0 +1,256 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, api, rememberSetupCode, setupCode } from "../api.js";
+import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import type { MessageKey } from "../i18n/en.js";
+import { LANGS, type Lang, lang, setLang, t } from "../i18n/i18n.js";
+import { back, details, next, refreshDetails } from "./wizard.js";
+
+/** Step 1: language and setup code. The code is checked by POST /api/setup/welcome. */
+export function WelcomeStep() {
+  const [code, setCode] = useState(setupCode.value);
+  const { busy, error, run } = useAction();
+  const codeError =
+    error instanceof ApiError
+      ? error.status === 401
+        ? t("welcome.wrongCode")
+        : error.status === 429
+          ? t("welcome.tooMany")
+          : error.status === 403
+            ? t("welcome.notLocal")
+            : null
+      : null;
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          rememberSetupCode(code.trim());
+          try {
+            await api("POST", "/api/setup/welcome", { language: lang.value });
+          } catch (err) {
+            rememberSetupCode("");
+            throw err;
+          }
+          next("welcome");
+        });
+      }}
+    >
+      <p>{t("welcome.intro")}</p>
+      <fieldset class="langs">
+        <legend>{t("app.language")}</legend>
+        {LANGS.map((l) => (
+          <label key={l.id} class="radio">
+            <input
+              type="radio"
+              name="lang"
+              value={l.id}
+              checked={lang.value === l.id}
+              onChange={() => setLang(l.id as Lang)}
+            />
+            {l.label}
+          </label>
+        ))}
+      </fieldset>
+      <Field label={t("welcome.code")} help={t("welcome.codeHelp")} error={codeError}>
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            name="setup-code"
+            class="code"
+            autoComplete="one-time-code"
+            autoCapitalize="characters"
+            spellcheck={false}
+            required
+            minLength={8}
+            maxLength={9}
+            value={code}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(e) => setCode((e.currentTarget as HTMLInputElement).value)}
+          />
+        )}
+      </Field>
+      {!codeError && <ErrorLine error={error} />}
+      <div class="actions">
+        <Submit busy={busy} label={t("welcome.start")} />
+      </div>
+    </form>
+  );
+}
+
+/** The password problems in an E_WEAK_PASSWORD message ("weak password: too-short, common"). */
+function problemsOf(error: Error | null): string[] {
+  if (!(error instanceof ApiError) || error.code !== "E_WEAK_PASSWORD") return [];
+  const list = /weak password: ([a-z, -]+)/.exec(error.message)?.[1] ?? "";
+  return list
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** A rough client-side strength hint (the server decides): length and character variety. */
+function strength(pw: string): "weak" | "fair" | "strong" {
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(pw)).length;
+  const n = [...pw].length;
+  if (n < 10) return "weak";
+  if (n >= 16 || (n >= 12 && classes >= 3)) return "strong";
+  return "fair";
+}
+
+/** Step 2: admin user name and password (strength shown while typing; the server's verdict is shown per problem). */
+export function AdminStep() {
+  const [username, setUsername] = useState(details.value?.admin ?? "admin");
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const { busy, error, setError, run } = useAction();
+  const problems = problemsOf(error);
+  const mismatch = confirm.length > 0 && confirm !== password;
+  const userError = error instanceof ApiError && error.code === "E_USERNAME" ? t("admin.badUsername") : null;
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (password !== confirm) {
+          setError(new Error(t("admin.mismatch")));
+          return;
+        }
+        void run(async () => {
+          await api("POST", "/api/setup/admin", { username, password });
+          next("admin");
+        });
+      }}
+    >
+      <p>{t("admin.intro")}</p>
+      <Field label={t("admin.username")} help={t("admin.usernameHelp")} error={userError}>
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            required
+            value={username}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(e) => setUsername((e.currentTarget as HTMLInputElement).value)}
+          />
+        )}
+      </Field>
+      <Field
+        label={t("admin.password")}
+        help={`${t("admin.passwordHelp")} ${password ? t("admin.strength", { level: t(`admin.strength.${strength(password)}`) }) : ""}`}
+        error={
+          problems.length > 0 ? problems.map((p) => t(`admin.problem.${p}` as MessageKey)).join(" ") : null
+        }
+      >
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+          />
+        )}
+      </Field>
+      <Field label={t("admin.confirm")} error={mismatch ? t("admin.mismatch") : null}>
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            name="confirm"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={confirm}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(e) => setConfirm((e.currentTarget as HTMLInputElement).value)}
+          />
+        )}
+      </Field>
+      {problems.length === 0 && !userError && <ErrorLine error={error} />}
+      <div class="actions">
+        <button type="button" onClick={() => back("admin")}>
+          {t("common.back")}
+        </button>
+        <Submit busy={busy} label={t("common.next")} />
+      </div>
+    </form>
+  );
+}
+
+/** Step 3: device name (→ host name) and time zone (IANA list from the agent). */
+export function DeviceStep() {
+  const [name, setName] = useState(details.value?.device?.name ?? "clawbox");
+  const [zones, setZones] = useState<string[]>([]);
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const [zone, setZone] = useState(details.value?.device?.timezone ?? browserZone ?? "UTC");
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    void api<{ timezones: string[] }>("GET", "/api/setup/timezones").then((r) => setZones(r.timezones));
+    void refreshDetails().catch(() => {});
+  }, []);
+  const code = error instanceof ApiError ? error.code : null;
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          await api("POST", "/api/setup/device", { name, timezone: zone });
+          next("device");
+        });
+      }}
+    >
+      <p>{t("device.intro", { name: name.toLowerCase() || "clawbox" })}</p>
+      <Field
+        label={t("device.name")}
+        help={t("device.nameHelp")}
+        error={code === "E_DEVICE_NAME" ? t("device.badName") : null}
+      >
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            name="device-name"
+            required
+            maxLength={63}
+            autoCapitalize="none"
+            spellcheck={false}
+            value={name}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+          />
+        )}
+      </Field>
+      <Field label={t("device.timezone")} error={code === "E_TIMEZONE" ? t("device.badTimezone") : null}>
+        {({ id, describedBy, invalid }) => (
+          <select
+            id={id}
+            name="timezone"
+            value={zone}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            onChange={(e) => setZone((e.currentTarget as HTMLSelectElement).value)}
+          >
+            {(zones.length ? zones : [zone]).map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {code !== "E_DEVICE_NAME" && code !== "E_TIMEZONE" && <ErrorLine error={error} />}
+      <div class="actions">
+        <button type="button" onClick={() => back("device")}>
+          {t("common.back")}
+        </button>
+        <Submit busy={busy} label={t("common.next")} />
+      </div>
+    </form>
+  );
+}

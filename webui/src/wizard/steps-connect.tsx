@@ -1,0 +1,175 @@
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api.js";
+import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import { t } from "../i18n/i18n.js";
+import type { SshKey } from "./types.js";
+import { back, details, next } from "./wizard.js";
+
+/** Messaging bridges planned by the bridges issue; listed with "set up later" until they land. */
+export const BRIDGES = [
+  "Telegram",
+  "WhatsApp",
+  "Signal",
+  "Matrix",
+  "Discord",
+  "WeChat / 微信",
+  "Feishu / 飞书",
+];
+
+/** A copy-paste `curl` call of the OpenAI-compatible API for this device. */
+export function curlExample(token: string): string {
+  return [
+    `curl ${location.origin}/v1/chat/completions \\`,
+    `  -H "Authorization: Bearer ${token}" \\`,
+    `  -H "Content-Type: application/json" \\`,
+    `  -d '{"messages": [{"role": "user", "content": "Hello!"}]}'`,
+  ].join("\n");
+}
+
+/** A read-only value with a Copy button. */
+export function CopyBox(props: { label: string; value: string; multiline?: boolean }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <Field label={props.label}>
+      {({ id }) => (
+        <div class="copy">
+          {props.multiline ? (
+            <textarea id={id} readOnly rows={4} value={props.value} class="mono" />
+          ) : (
+            <input id={id} readOnly value={props.value} class="mono" />
+          )}
+          <button
+            type="button"
+            onClick={() =>
+              void navigator.clipboard?.writeText(props.value).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
+          >
+            {copied ? t("common.copied") : t("common.copy")}
+          </button>
+        </div>
+      )}
+    </Field>
+  );
+}
+
+/** Step 7: bridges placeholder, the API token and a curl example. */
+export function MessagingStep() {
+  const [token, setToken] = useState("");
+  const { busy, error, run } = useAction();
+  useEffect(() => {
+    void api<{ token: string }>("GET", "/api/setup/api-token").then((r) => setToken(r.token));
+  }, []);
+  return (
+    <div>
+      <p>{t("messaging.intro")}</p>
+      <ul class="bridges">
+        {BRIDGES.map((b) => (
+          <li key={b}>
+            <span>{b}</span> <small>{t("messaging.later")}</small>
+          </li>
+        ))}
+      </ul>
+      <p>{t("messaging.api")}</p>
+      {token && <CopyBox label={t("messaging.token")} value={token} />}
+      {token && <CopyBox label={t("messaging.curl")} value={curlExample(token)} multiline />}
+      <ErrorLine error={error} />
+      <div class="actions">
+        <button type="button" onClick={() => back("messaging")}>
+          {t("common.back")}
+        </button>
+        <button
+          type="button"
+          class="primary"
+          disabled={busy}
+          onClick={() =>
+            void run(async () => {
+              await api("POST", "/api/setup/skip", { step: "messaging" });
+              next("messaging");
+            })
+          }
+        >
+          {t("common.next")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Step 8: paste SSH public keys for fleet administration (validated by the agent). */
+export function RemoteStep() {
+  const [key, setKey] = useState("");
+  const [added, setAdded] = useState<SshKey | null>(null);
+  const { busy, error, run } = useAction();
+  const keys = details.value?.sshKeys ?? [];
+  return (
+    <div>
+      <p>{t("remote.intro")}</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const r = await api<{ key: SshKey }>("POST", "/api/setup/ssh-key", { key });
+            setAdded(r.key);
+            setKey("");
+            const d = await api<typeof details.value>("GET", "/api/setup/details");
+            details.value = d;
+          });
+        }}
+      >
+        <Field label={t("remote.key")} help={t("remote.keyHelp")} error={error ? error.message : null}>
+          {({ id, describedBy, invalid }) => (
+            <textarea
+              id={id}
+              name="ssh-key"
+              rows={3}
+              class="mono"
+              spellcheck={false}
+              value={key}
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onInput={(e) => setKey((e.currentTarget as HTMLTextAreaElement).value)}
+            />
+          )}
+        </Field>
+        {added && (
+          <p role="status">{t("remote.added", { type: added.type, fingerprint: added.fingerprint })}</p>
+        )}
+        <div class="actions">
+          <Submit busy={busy} label={t("remote.add")} disabled={!key.trim()} />
+        </div>
+      </form>
+      {keys.length > 0 && (
+        <>
+          <h2>{t("remote.keys")}</h2>
+          <ul class="keys">
+            {keys.map((k) => (
+              <li key={k.fingerprint} class="mono">
+                {k.type} {k.fingerprint} {k.comment}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <div class="actions">
+        <button type="button" onClick={() => back("remote")}>
+          {t("common.back")}
+        </button>
+        <button
+          type="button"
+          class="primary"
+          onClick={() =>
+            void (keys.length ? Promise.resolve() : api("POST", "/api/setup/skip", { step: "remote" })).then(
+              () => next("remote"),
+            )
+          }
+        >
+          {keys.length ? t("common.next") : t("common.skip")}
+        </button>
+      </div>
+      <ErrorLine error={null} />
+    </div>
+  );
+}

@@ -1,0 +1,181 @@
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api.js";
+import { ErrorLine, Field, useAction } from "../form.js";
+import { formatBytes, t } from "../i18n/i18n.js";
+import type { Fit, HardwareOverview } from "./types.js";
+import { back, details, next } from "./wizard.js";
+
+const FIT_LEVEL: Record<Fit, number> = {
+  fits: 1,
+  tight: 0.7,
+  "too-slow": 0.45,
+  "no-disk": 0.3,
+  "too-large": 0.15,
+};
+
+/** A fit bar: a meter whose value and text say fits / tight / too large / too slow. */
+export function FitBar(props: { fit: Fit }) {
+  return (
+    <span class={`fit fit-${props.fit}`}>
+      <meter
+        min={0}
+        max={1}
+        low={0.4}
+        high={0.8}
+        optimum={1}
+        value={FIT_LEVEL[props.fit]}
+        aria-hidden="true"
+      />
+      <span>{t(`model.fit.${props.fit}`)}</span>
+    </span>
+  );
+}
+
+/** Step 5: the hardware in plain words, the recommended model with reason and numbers, alternatives. */
+export function ModelStep() {
+  const [hw, setHw] = useState<HardwareOverview | null>(null);
+  const [other, setOther] = useState("");
+  const { busy, error, run } = useAction();
+  const [loadError, setLoadError] = useState(false);
+  useEffect(() => {
+    api<HardwareOverview>("GET", "/api/setup/hardware").then(setHw, () => setLoadError(true));
+  }, []);
+  const choose = (model: string) =>
+    run(async () => {
+      await api("POST", "/api/setup/model", { model });
+      next("model");
+    });
+  const rec = hw?.recommendation;
+  const r = hw?.report;
+  return (
+    <div>
+      {loadError && <p class="note">{t("model.unavailable")}</p>}
+      {r && hw && (
+        <section aria-labelledby="hw-h">
+          <h2 id="hw-h">{t("model.hardware")}</h2>
+          <ul class="facts">
+            <li>{t("model.cpu", { model: r.cpu.model, cores: r.cpu.physicalCores })}</li>
+            <li>
+              {t("model.memory", {
+                total: formatBytes(r.memory.totalBytes),
+                available: formatBytes(r.memory.availableBytes),
+              })}
+            </li>
+            <li>
+              {r.gpus.length
+                ? t("model.gpu", { gpu: r.gpus.map((g) => g.model).join(", ") })
+                : t("model.noGpu")}
+            </li>
+            <li>{t("model.disk", { free: formatBytes(r.diskFreeBytes) })}</li>
+            <li>{t("model.profile", { profile: hw.profile })}</li>
+          </ul>
+        </section>
+      )}
+      {rec && (
+        <section aria-labelledby="rec-h">
+          <h2 id="rec-h">{t("model.recommended")}</h2>
+          {rec.choice ? (
+            <div class="model-card recommended">
+              <strong>
+                {rec.choice.model} <small>{rec.choice.quant}</small>
+              </strong>
+              <FitBar fit="fits" />
+              <p>
+                {t("model.numbers", {
+                  size: formatBytes(rec.choice.fileBytes),
+                  memory: formatBytes(rec.choice.memory.totalBytes),
+                  tps: rec.choice.estimatedTokensPerSecond.toFixed(1),
+                  ctx: rec.choice.contextSize,
+                })}
+              </p>
+              <details>
+                <summary>{t("model.reason")}</summary>
+                <p class="reason">{rec.reason}</p>
+              </details>
+              <button
+                type="button"
+                class="primary"
+                disabled={busy}
+                onClick={() => void choose(rec.choice?.model ?? "")}
+              >
+                {details.value?.model === rec.choice.model ? t("model.chosen") : t("model.choose")}
+              </button>
+            </div>
+          ) : (
+            <p class="note">
+              {t("model.none")} {rec.reason}
+            </p>
+          )}
+          {rec.alternatives.length > 0 && (
+            <>
+              <h2>{t("model.alternatives")}</h2>
+              <ul class="alternatives">
+                {rec.alternatives.map((a) => (
+                  <li key={`${a.model}-${a.quant}`} class="model-card">
+                    <strong>
+                      {a.model} <small>{a.quant}</small>
+                    </strong>
+                    <FitBar fit={a.fit} />
+                    <span>
+                      {formatBytes(a.fileBytes)} ·{" "}
+                      {t("model.speed", { tps: a.estimatedTokensPerSecond.toFixed(1) })}
+                    </span>
+                    <small>{a.note}</small>
+                    {(a.fit === "fits" || a.fit === "tight") && (
+                      <button type="button" disabled={busy} onClick={() => void choose(a.model)}>
+                        {t("model.choose")}
+                      </button>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </section>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (other.trim()) void choose(other.trim());
+        }}
+      >
+        <Field label={t("models.pull")} help={t("models.pullHelp")}>
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              name="model-ref"
+              value={other}
+              spellcheck={false}
+              autoCapitalize="none"
+              aria-describedby={describedBy}
+              onInput={(e) => setOther((e.currentTarget as HTMLInputElement).value)}
+            />
+          )}
+        </Field>
+        <div class="actions">
+          <button type="submit" disabled={busy || !other.trim()}>
+            {t("model.choose")}
+          </button>
+        </div>
+      </form>
+      <ErrorLine error={error} />
+      <div class="actions">
+        <button type="button" onClick={() => back("model")}>
+          {t("common.back")}
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            void run(async () => {
+              await api("POST", "/api/setup/skip", { step: "model" });
+              await api("POST", "/api/setup/skip", { step: "download" });
+              next("download");
+            })
+          }
+        >
+          {t("common.skip")}
+        </button>
+      </div>
+    </div>
+  );
+}

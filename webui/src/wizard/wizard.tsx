@@ -1,0 +1,95 @@
+import { signal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { api, setupCode } from "../api.js";
+import { t } from "../i18n/i18n.js";
+import { AdminStep, DeviceStep, WelcomeStep } from "./steps-account.js";
+import { MessagingStep, RemoteStep } from "./steps-connect.js";
+import { DownloadStep } from "./steps-download.js";
+import { FinishStep } from "./steps-finish.js";
+import { ModelStep } from "./steps-model.js";
+import { NetworkStep } from "./steps-network.js";
+import type { SetupDetails, StepId } from "./types.js";
+
+export const STEPS: StepId[] = [
+  "welcome",
+  "admin",
+  "device",
+  "network",
+  "model",
+  "download",
+  "messaging",
+  "remote",
+  "finish",
+];
+
+/** The step on screen and what the agent knows so far (refreshed after each step). */
+export const step = signal<StepId>("welcome");
+export const details = signal<SetupDetails | null>(null);
+
+/** Reloads the agent's setup details (needs the code). */
+export async function refreshDetails(): Promise<SetupDetails> {
+  const d = await api<SetupDetails>("GET", "/api/setup/details");
+  details.value = d;
+  return d;
+}
+
+/** Goes to the step after `from`. */
+export function next(from: StepId): void {
+  const i = STEPS.indexOf(from);
+  step.value = STEPS[Math.min(i + 1, STEPS.length - 1)] as StepId;
+  void refreshDetails().catch(() => {});
+}
+
+export function back(from: StepId): void {
+  const i = STEPS.indexOf(from);
+  step.value = STEPS[Math.max(i - 1, 0)] as StepId;
+}
+
+/** The wizard: progress list, then the current step. Resumes at the agent's current step after a reload. */
+export function Wizard() {
+  useEffect(() => {
+    if (!setupCode.value) return;
+    refreshDetails()
+      .then((d) => {
+        step.value = d.current === "welcome" ? "welcome" : d.current;
+      })
+      .catch(() => {
+        step.value = "welcome";
+      });
+  }, []);
+  const n = STEPS.indexOf(step.value) + 1;
+  useEffect(() => {
+    document.title = `${t(`step.${step.value}`)} · clawbox`;
+    document.querySelector<HTMLElement>("main h1")?.focus();
+  }, [step.value]);
+  return (
+    <main class="wizard" data-step={step.value}>
+      <nav aria-label={t("wizard.stepOf", { n, total: STEPS.length })}>
+        <p class="progress-text">{t("wizard.stepOf", { n, total: STEPS.length })}</p>
+        <ol class="steps">
+          {STEPS.map((s, i) => (
+            <li
+              key={s}
+              class={i + 1 < n ? "done" : i + 1 === n ? "current" : ""}
+              aria-current={i + 1 === n ? "step" : undefined}
+            >
+              <span>{t(`step.${s}`)}</span>
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <section class="card">
+        <h1 tabIndex={-1}>{t(`step.${step.value}`)}</h1>
+        {step.value === "welcome" && <WelcomeStep />}
+        {step.value === "admin" && <AdminStep />}
+        {step.value === "device" && <DeviceStep />}
+        {step.value === "network" && <NetworkStep />}
+        {step.value === "model" && <ModelStep />}
+        {step.value === "download" && <DownloadStep />}
+        {step.value === "messaging" && <MessagingStep />}
+        {step.value === "remote" && <RemoteStep />}
+        {step.value === "finish" && <FinishStep />}
+      </section>
+    </main>
+  );
+}
