@@ -19,7 +19,8 @@ describe("web app message catalogues", () => {
     for (const [key, text] of Object.entries(en)) {
       const zh = zhCN[key as keyof typeof en];
       expect(placeholders(zh), key).toEqual(placeholders(text));
-      if (text.length > 12 && /[a-z]{4}/.test(text) && key !== "model.numbers") expect(zh, key).not.toBe(text);
+      if (text.length > 12 && /[a-z]{4}/.test(text) && key !== "model.numbers")
+        expect(zh, key).not.toBe(text);
     }
   });
 
