@@ -238,7 +238,7 @@ describe("setup wizard and dashboard in chromium", () => {
       await expect.poll(() => heading(page).textContent()).toBe("Welcome");
       await page.getByLabel("简体中文").check();
       await expect.poll(() => heading(page).textContent()).toBe("欢迎");
-      await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe("zh-CN");
+      await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
       await shot(page, "zh-01-welcome");
       await page.getByLabel("设置码").fill(code);
       await page.getByRole("button", { name: "开始设置" }).click();
@@ -301,7 +301,7 @@ describe("setup wizard and dashboard in chromium", () => {
         .poll(() => page.locator(".msg.assistant p").textContent(), { timeout: 30_000 })
         .toMatch(/\S{2,}/);
       await shot(page, "zh-11-playground");
-      const status = await fetch(`${agent.url}/api/setup`).then((r) => r.json());
+      const status = (await fetch(`${agent.url}/api/setup`).then((r) => r.json())) as { state: string };
       expect(status.state).toBe("configured");
     } finally {
       await endRun(run);
