@@ -41,7 +41,13 @@ export function Sparkline(props: { label: string; values: number[]; unit: string
         role="img"
         aria-label={`${props.label}, ${t("status.lastHour")}`}
       >
-        <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
+        <polyline
+          points={points}
+          fill="none"
+          stroke="currentColor"
+          stroke-width="1.5"
+          vector-effect="non-scaling-stroke"
+        />
       </svg>
     </figure>
   );

@@ -83,6 +83,7 @@ export const en = {
   "model.fit.too-slow": "too slow",
   "model.fit.no-disk": "not enough disk",
   "model.speed": "about {tps} tokens/s",
+  "model.more": "More models ({n})",
   "model.choose": "Use this model",
   "model.chosen": "Chosen",
   "model.none": "No model fits this device.",

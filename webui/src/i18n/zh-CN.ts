@@ -83,6 +83,7 @@ export const zhCN: Record<MessageKey, string> = {
   "model.fit.too-slow": "太慢",
   "model.fit.no-disk": "磁盘空间不足",
   "model.speed": "约 {tps} 词元/秒",
+  "model.more": "更多模型（{n} 个）",
   "model.choose": "使用此模型",
   "model.chosen": "已选择",
   "model.none": "没有适合此设备的模型。",

@@ -31,6 +31,36 @@ export function FitBar(props: { fit: Fit }) {
   );
 }
 
+/** Alternatives shown before "More models". */
+const SHOWN = 3;
+
+type Alternative = HardwareOverview["recommendation"]["alternatives"][number];
+
+/** Alternative models with their fit bar, speed and why they were not chosen. */
+function Alternatives(props: { list: Alternative[]; busy: boolean; choose: (model: string) => void }) {
+  return (
+    <ul class="alternatives">
+      {props.list.map((a) => (
+        <li key={`${a.model}-${a.quant}`} class="model-card">
+          <strong>
+            {a.model} <small>{a.quant}</small>
+          </strong>
+          <FitBar fit={a.fit} />
+          <span>
+            {formatBytes(a.fileBytes)} · {t("model.speed", { tps: a.estimatedTokensPerSecond.toFixed(1) })}
+          </span>
+          <small>{a.note}</small>
+          {(a.fit === "fits" || a.fit === "tight") && (
+            <button type="button" disabled={props.busy} onClick={() => props.choose(a.model)}>
+              {t("model.choose")}
+            </button>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** Step 5: the hardware in plain words, the recommended model with reason and numbers, alternatives. */
 export function ModelStep() {
   const [hw, setHw] = useState<HardwareOverview | null>(null);
@@ -109,26 +139,13 @@ export function ModelStep() {
           {rec.alternatives.length > 0 && (
             <>
               <h2>{t("model.alternatives")}</h2>
-              <ul class="alternatives">
-                {rec.alternatives.map((a) => (
-                  <li key={`${a.model}-${a.quant}`} class="model-card">
-                    <strong>
-                      {a.model} <small>{a.quant}</small>
-                    </strong>
-                    <FitBar fit={a.fit} />
-                    <span>
-                      {formatBytes(a.fileBytes)} ·{" "}
-                      {t("model.speed", { tps: a.estimatedTokensPerSecond.toFixed(1) })}
-                    </span>
-                    <small>{a.note}</small>
-                    {(a.fit === "fits" || a.fit === "tight") && (
-                      <button type="button" disabled={busy} onClick={() => void choose(a.model)}>
-                        {t("model.choose")}
-                      </button>
-                    )}
-                  </li>
-                ))}
-              </ul>
+              <Alternatives list={rec.alternatives.slice(0, SHOWN)} busy={busy} choose={choose} />
+              {rec.alternatives.length > SHOWN && (
+                <details>
+                  <summary>{t("model.more", { n: rec.alternatives.length - SHOWN })}</summary>
+                  <Alternatives list={rec.alternatives.slice(SHOWN)} busy={busy} choose={choose} />
+                </details>
+              )}
             </>
           )}
         </section>
