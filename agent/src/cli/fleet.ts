@@ -25,7 +25,6 @@ interface UpdateFlags {
   limit?: string;
   release?: string;
   serial?: string;
-  maxFailPercentage?: number;
   extraVars: string[];
   playbookDir?: string;
 }
@@ -91,11 +90,6 @@ export function register(program: Command): void {
     .option("--release <file>", "release archive (default artifacts/clawbox-<version>-x64-cpu.tar.gz)")
     .option("--serial <list>", 'batches, comma-separated (default "1,10%,100%")')
     .option(
-      "--max-fail-percentage <n>",
-      "failed hosts per batch that stop the rollout",
-      parseIntFlag("--max-fail-percentage", 0, 100),
-    )
-    .option(
       "-e, --extra-vars <vars>",
       "passed to ansible-playbook -e (repeatable)",
       (v: string, acc: string[]) => [...acc, v],
@@ -103,7 +97,7 @@ export function register(program: Command): void {
     )
     .option("--playbook-dir <dir>", "folder with fleet-update.yml (default: this checkout's ansible/)")
     .action(async (version: string, flags: UpdateFlags) => {
-      const args = fleetUpdateArgs({
+      const { args, cwd } = fleetUpdateArgs({
         version,
         inventory: flags.inventory,
         releaseArchive: flags.release ?? join("artifacts", `clawbox-${version}-x64-cpu.tar.gz`),
@@ -111,11 +105,10 @@ export function register(program: Command): void {
         ...(flags.serial
           ? { serial: flags.serial.split(",").map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : s.trim())) }
           : {}),
-        ...(flags.maxFailPercentage !== undefined ? { maxFailPercentage: flags.maxFailPercentage } : {}),
         extraVars: flags.extraVars,
         ...(flags.playbookDir ? { playbookDir: flags.playbookDir } : {}),
       });
       process.stderr.write(`clawbox: ansible-playbook ${args.join(" ")}\n`);
-      process.exitCode = await runAnsiblePlaybook(args, { out: process.stdout, err: process.stderr });
+      process.exitCode = await runAnsiblePlaybook(args, { out: process.stdout, err: process.stderr, cwd });
     });
 }

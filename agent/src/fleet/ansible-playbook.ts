@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { REPO_ROOT } from "../paths.js";
 
@@ -15,8 +15,6 @@ export interface FleetUpdateRequest {
   limit?: string;
   /** Batches, as Ansible's `serial` (default in the playbook: [1, "10%", "100%"]). */
   serial?: (number | string)[];
-  /** Percentage of failed hosts in a batch that stops the rollout (playbook default 0). */
-  maxFailPercentage?: number;
   /** Extra `-e` arguments passed through verbatim. */
   extraVars?: string[];
   /** Folder holding fleet-update.yml (default: the repository's ansible/). */
@@ -24,11 +22,11 @@ export interface FleetUpdateRequest {
 }
 
 /**
- * The `ansible-playbook` argument vector for a fleet update (no shell involved). Variables go as one JSON
+ * The `ansible-playbook` argument vector for a fleet update (no shell involved) and the folder to run it in. Variables go as one JSON
  * `-e` document so versions and paths need no quoting. Throws UserError when the playbook, the inventory or
  * the release archive does not exist.
  */
-export function fleetUpdateArgs(req: FleetUpdateRequest): string[] {
+export function fleetUpdateArgs(req: FleetUpdateRequest): { args: string[]; cwd: string } {
   const playbook = resolve(req.playbookDir ?? join(REPO_ROOT, "ansible"), "fleet-update.yml");
   for (const [what, file, fix] of [
     ["playbook", playbook, "run clawbox from a checkout of the clawbox repository, or pass --playbook-dir"],
@@ -43,11 +41,11 @@ export function fleetUpdateArgs(req: FleetUpdateRequest): string[] {
     clawbox_agent_release_archive: resolve(req.releaseArchive),
   };
   if (req.serial) vars.clawbox_update_serial = req.serial;
-  if (req.maxFailPercentage !== undefined) vars.clawbox_update_max_fail_percentage = req.maxFailPercentage;
   const args = ["-i", resolve(req.inventory), playbook, "-e", JSON.stringify(vars)];
   if (req.limit) args.push("--limit", req.limit);
   for (const e of req.extraVars ?? []) args.push("-e", e);
-  return args;
+  // Run from the playbook's folder so its ansible.cfg (roles_path) applies.
+  return { args, cwd: dirname(playbook) };
 }
 
 /**
@@ -57,13 +55,13 @@ export function fleetUpdateArgs(req: FleetUpdateRequest): string[] {
  */
 export function runAnsiblePlaybook(
   args: string[],
-  opts: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; env?: NodeJS.ProcessEnv; cwd?: string },
+  opts: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<number> {
   return new Promise((resolveRun, reject) => {
     const child = spawn("ansible-playbook", args, {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ANSIBLE_FORCE_COLOR: "0", ...(opts.env ?? process.env) },
-      cwd: opts.cwd ?? join(REPO_ROOT, "ansible"),
+      cwd: opts.cwd,
     });
     child.stdout.pipe(opts.out, { end: false });
     child.stderr.pipe(opts.err, { end: false });
