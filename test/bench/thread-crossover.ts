@@ -11,6 +11,11 @@
  * average printed each time: the machine is shared) and the table gives the median and min–max of the
  * sweeps. Also measures ../shared/models/stories260K.gguf when it exists. Generated files are deleted at the
  * end unless `--keep`.
+ * On a shared machine the other processes decide the result (llama.cpp's spin barriers stall whenever a core
+ * is busy elsewhere). To measure a device whose cores are free, run it as root under `chrt -r 1 npx tsx …`
+ * with `--threads 1,2` (no more threads than cores: oversubscribed real-time threads spin for whole time
+ * slices); the kernel's RT throttling (sched_rt_runtime_us, 95 %) keeps the rest of the system running.
+ * Results and the rule derived from them: MIN_WEIGHT_BYTES_PER_THREAD in agent/src/hardware/profiles.ts.
  */
 import { existsSync, statSync, unlinkSync } from "node:fs";
 import { loadavg } from "node:os";
