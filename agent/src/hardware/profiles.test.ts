@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
 import { hardwareProfilesDir, REPO_ROOT } from "../paths.js";
-import { gpuBandwidthFor, loadProfiles, matchProfile, resolveThreads } from "./profiles.js";
+import {
+  gpuBandwidthFor,
+  loadProfiles,
+  MIN_WEIGHT_BYTES_PER_THREAD,
+  matchProfile,
+  resolveThreads,
+  threadsForModelBytes,
+} from "./profiles.js";
 import { loadHardwareReport } from "./report-schema.js";
 import type { HardwareReport } from "./types.js";
 
@@ -194,6 +201,47 @@ describe("resolveThreads", () => {
     expect(resolveThreads(byId("raspberry-pi-4"), { ...pi, cpu: { ...pi.cpu, performanceCores: 0 } })).toBe(
       1,
     );
+  });
+
+  const MB = 1e6;
+  // [file bytes, threads on the i7-12700H (6 P-cores of 14), on the Pi 4 (4 cores)]
+  it.each([
+    [1_185_376, 1, 1], // stories260K
+    [8 * MB, 1, 1],
+    [8 * MB + 1, 2, 2],
+    [17.2 * MB, 3, 3],
+    [30 * MB, 4, 4],
+    [41 * MB, 6, 4],
+    [400 * MB, 6, 4], // qwen2.5-0.5b Q4_K_M
+  ])("a %d-byte model gets %d threads on the i7-12700H and %d on the Pi 4", (bytes, intel, pi) => {
+    expect(resolveThreads(byId("x86-igpu"), fixture("intel-i7-12700h-laptop"), bytes)).toBe(intel);
+    expect(resolveThreads(byId("raspberry-pi-4"), fixture("raspberry-pi-4-2gb"), bytes)).toBe(pi);
+  });
+
+  it("keeps every performance core when the model size is unknown", () => {
+    const report = fixture("intel-i7-12700h-laptop");
+    expect(resolveThreads(byId("x86-igpu"), report, undefined)).toBe(6);
+    expect(resolveThreads(byId("x86-igpu"), report, 0)).toBe(6);
+    expect(resolveThreads(byId("x86-igpu"), report, Number.NaN)).toBe(6);
+  });
+
+  it("uses a fixed profile number as is, whatever the model size", () => {
+    const pi = fixture("raspberry-pi-4-2gb");
+    const fixed = { ...byId("raspberry-pi-4"), runtime: { ...byId("raspberry-pi-4").runtime, threads: 3 } };
+    expect(resolveThreads(fixed, pi, 1_185_376)).toBe(3);
+    expect(resolveThreads(fixed, pi, 4e9)).toBe(3);
+  });
+});
+
+describe("threadsForModelBytes", () => {
+  it("gives one thread per MIN_WEIGHT_BYTES_PER_THREAD of weights, 1 … maxThreads", () => {
+    expect(MIN_WEIGHT_BYTES_PER_THREAD).toBe(8_000_000);
+    expect(threadsForModelBytes(16, 1)).toBe(1);
+    expect(threadsForModelBytes(16, 3 * MIN_WEIGHT_BYTES_PER_THREAD)).toBe(3);
+    expect(threadsForModelBytes(16, 3 * MIN_WEIGHT_BYTES_PER_THREAD + 1)).toBe(4);
+    expect(threadsForModelBytes(16, 1e12)).toBe(16);
+    expect(threadsForModelBytes(0, 1e12)).toBe(1);
+    expect(threadsForModelBytes(4)).toBe(4);
   });
 });
 

@@ -211,15 +211,46 @@ export function matchProfile(
 }
 
 /**
+ * Weight bytes each llama.cpp generation thread needs before one more thread pays, bytes (decimal MB).
+ * Below it the work a thread does per token is too small against the per-token cost of extra threads
+ * (without an attached threadpool llama.cpp starts a fresh helper thread for every decode, and the threads
+ * meet at spin barriers after every graph operation, which stall whenever a core is busy elsewhere).
+ * Measured with test/bench/thread-crossover.ts on the 2-core dev VM (AMD EPYC, KVM; node-llama-cpp 3.22.1 CPU
+ * prebuilt; random f32 `llama` GGUFs with 8 blocks; greedy, 64 tokens; median of 5 runs, 3 sweeps), cores
+ * freed for the run with `chrt -r 1`: 2 threads ÷ 1 thread = 0.94 (stories260K, 1.2 MB), 1.04 (1.0 MB),
+ * 1.05 (2.6 MB), 1.08 (3.8 MB), 1.29 (8.3 MB), 1.50 (17 MB), 1.32 (33 MB), 1.40 (67 MB), 1.28 (258 MB).
+ * So 8 MB: below it a second thread gains at most ~8 % on free cores, while with the other core busy
+ * (load 3–9, the same sweep without chrt) it was 10–40× slower (stories260K: 3,700 vs 2–317 tokens/s).
+ * With the other core busy no size up to 258 MB gained (2÷1 = 0.03–0.50): that is load, not model size.
+ * Quantised weights (Q4_K_M, Q8_0) cost more arithmetic per byte than f32, so threads pay earlier there:
+ * a byte threshold measured on f32 errs towards fewer threads, and only for tiny models (real ones are
+ * ≥ 100 MB and get up to 13 threads, i.e. every performance core of the devices we profile).
+ */
+export const MIN_WEIGHT_BYTES_PER_THREAD = 8_000_000;
+
+/**
+ * Threads worth using for a model of `modelBytes` (GGUF file size, bytes) when up to `maxThreads` are
+ * available: max(1, min(maxThreads, ceil(modelBytes / MIN_WEIGHT_BYTES_PER_THREAD))). `maxThreads` when
+ * `modelBytes` is not a positive number (size unknown). Pure.
+ */
+export function threadsForModelBytes(maxThreads: number, modelBytes?: number): number {
+  const cap = Math.max(1, Math.floor(maxThreads));
+  if (modelBytes === undefined || !Number.isFinite(modelBytes) || modelBytes <= 0) return cap;
+  return Math.max(1, Math.min(cap, Math.ceil(modelBytes / MIN_WEIGHT_BYTES_PER_THREAD)));
+}
+
+/**
  * Inference threads for `profile` on `report`: "performance-cores" → cpu.performanceCores (falls back to
- * physicalCores), or the profile's fixed number; always clamped to 1 … cpu.logicalCores. Pure.
+ * physicalCores), lowered for small models when `modelBytes` (the GGUF file size, bytes) is given
+ * ({@link threadsForModelBytes}: one thread per MIN_WEIGHT_BYTES_PER_THREAD of weights); a fixed number in the
+ * profile is used as is. Always clamped to 1 … cpu.logicalCores. Pure.
  * Why performance cores only: llama.cpp threads meet at a barrier after every operation, so a thread on a
  * slower LITTLE/E core or on an SMT sibling holds back the big cores while adding no memory bandwidth.
  */
-export function resolveThreads(profile: DeviceProfile, report: HardwareReport): number {
+export function resolveThreads(profile: DeviceProfile, report: HardwareReport, modelBytes?: number): number {
   const wanted =
     profile.runtime.threads === "performance-cores"
-      ? (report.cpu.performanceCores ?? report.cpu.physicalCores)
+      ? threadsForModelBytes(report.cpu.performanceCores ?? report.cpu.physicalCores, modelBytes)
       : profile.runtime.threads;
   return Math.max(1, Math.min(wanted, report.cpu.logicalCores));
 }
