@@ -105,7 +105,7 @@ const quantIndex = (q: QuantType) => QUANT_TYPES.indexOf(q);
  *   − QUANT_PENALTY; per model the largest quantisation type whose speed ≥ COMFORT_SPEED_FACTOR × floor
  *   (on a discrete GPU: the largest fully offloaded one, if any), else the fastest. Never a file larger than free disk − DISK_RESERVE_BYTES (unless already installed).
  * - `choice` is null only when no model fits memory and disk; `reason` then says what to do.
- * Threads: physical performance cores (resolveThreads). Pure: no I/O.
+ * Threads: physical performance cores, fewer for a small file (resolveThreads with the file's bytes). Pure: no I/O.
  */
 export function recommend(
   report: HardwareReport,
@@ -223,7 +223,7 @@ export function recommend(
     uri: chosen.file.uri,
     contextSize: chosen.contextSize,
     gpuLayers: chosen.placed.gpuLayers,
-    threads: resolveThreads(profile, report),
+    threads: resolveThreads(profile, report, chosen.file.fileBytes),
     memory: roundMemory(chosen.placed.memory),
     budgetBytes: Math.round(budget.totalBytes),
     estimatedTokensPerSecond: round1(chosen.tokensPerSecond),

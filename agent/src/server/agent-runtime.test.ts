@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelKind, testModelPath } from "../../../test/support/test-model.js";
 import { UserError } from "../errors.js";
-import { loadProfiles } from "../hardware/profiles.js";
+import { loadProfiles, MIN_WEIGHT_BYTES_PER_THREAD } from "../hardware/profiles.js";
 import type { HardwareReport } from "../hardware/types.js";
 import { ALL_LAYERS, decideRuntime, modelSpecFor, trainedContextOf } from "./agent-runtime.js";
 
@@ -84,7 +84,8 @@ describe("modelSpecFor", () => {
     const spec = await modelSpecFor(file, runtime, () => {
       throw new Error("not a store id");
     });
-    expect(spec).toMatchObject({ path: file, id: "Tiny-Q4_K_M", threads: 2, contextSize: 256, gpuLayers: 0 });
+    // threads 1, not the 2 cores: a 4-byte file is far below MIN_WEIGHT_BYTES_PER_THREAD.
+    expect(spec).toMatchObject({ path: file, id: "Tiny-Q4_K_M", threads: 1, contextSize: 256, gpuLayers: 0 });
   });
 
   it("rejects a missing file with a UserError (404)", async () => {
@@ -120,6 +121,32 @@ describe("modelSpecFor", () => {
     const file = join(dir, "junk.gguf");
     writeFileSync(file, "not a model");
     expect(await trainedContextOf(file)).toBeNull();
+  });
+
+  it("lowers the profile's threads for a small model file, but not configured threads", async () => {
+    const auto = decideRuntime(report({ cores: 8 }), profiles, {});
+    expect([auto.threads, auto.threadsFixed]).toEqual([8, false]);
+    const small = join(dir, "small.gguf");
+    writeFileSync(small, Buffer.alloc(1_000_000));
+    const medium = join(dir, "medium.gguf");
+    writeFileSync(medium, Buffer.alloc(3 * MIN_WEIGHT_BYTES_PER_THREAD + 1));
+    expect((await modelSpecFor(small, auto, () => "")).threads).toBe(1);
+    expect((await modelSpecFor(medium, auto, () => "")).threads).toBe(4);
+    // A store path that does not exist (yet): size unknown, every performance core.
+    expect((await modelSpecFor("absent-Q4_K_M.gguf", auto, (ref) => join(dir, ref))).threads).toBe(8);
+
+    const configured = decideRuntime(report({ cores: 8 }), profiles, { threads: 6 });
+    expect(configured.threadsFixed).toBe(true);
+    expect((await modelSpecFor(small, configured, () => "")).threads).toBe(6);
+  });
+
+  it("keeps a fixed profile thread count for a small model file", async () => {
+    const fixedProfiles = profiles.map((p) => ({ ...p, runtime: { ...p.runtime, threads: 3 } }));
+    const fixed = decideRuntime(report({ cores: 8 }), fixedProfiles, {});
+    expect([fixed.threads, fixed.threadsFixed]).toEqual([3, true]);
+    const small = join(dir, "small-fixed.gguf");
+    writeFileSync(small, Buffer.alloc(1_000_000));
+    expect((await modelSpecFor(small, fixed, () => "")).threads).toBe(3);
   });
 
   it("looks catalogue ids up in the store", async () => {

@@ -6,7 +6,7 @@ import type { InferenceConfig } from "../config/config-schema.js";
 import { looksLikePath } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import type { DeviceProfile, RuntimeTuning } from "../hardware/profile-types.js";
-import { loadProfiles, matchProfile, resolveThreads } from "../hardware/profiles.js";
+import { loadProfiles, matchProfile, resolveThreads, threadsForModelBytes } from "../hardware/profiles.js";
 import type { HardwareReport } from "../hardware/types.js";
 import type { ModelLoadSpec } from "../inference/types.js";
 
@@ -16,7 +16,13 @@ export interface RuntimeSettings {
   profile: string | null;
   /** Why that profile (or why none). */
   profileWhy: string;
+  /** CPU threads: used as is when `threadsFixed`, else the most worth using (performance cores). */
   threads: number;
+  /**
+   * True when `threads` came from the config/flags or is a fixed number in the device profile: then it is
+   * used as is. False ("performance-cores"): `modelSpecFor` lowers it for small models (threadsForModelBytes).
+   */
+  threadsFixed: boolean;
   /** Context size in tokens (profile default unless configured; capped per model by `modelSpecFor`). */
   contextSize: number;
   /** True when the context size came from the config/flags: then it is used as is, never capped. */
@@ -80,6 +86,7 @@ export function decideRuntime(
     profile: profile?.id ?? null,
     profileWhy: why,
     threads,
+    threadsFixed: config.threads !== undefined || tuning.threads !== "performance-cores",
     contextSize: config.contextSize ?? tuning.contextSize.default,
     contextSizeConfigured: config.contextSize !== undefined,
     gpuLayers: config.gpuLayers ?? (tuning.gpu === false ? 0 : ALL_LAYERS),
@@ -104,7 +111,9 @@ export type TrainedContextReader = (path: string) => Promise<number | null>;
  * - Anything else is a catalogue id (or `id:QUANT`) looked up in the store.
  * The id is the catalogue id, or the file name without .gguf. Unless the context size was configured,
  * it is capped at the model's trained context (`readTrainedContext`): a longer context only costs KV
- * cache memory, the model's answers degrade past what it was trained on.
+ * cache memory, the model's answers degrade past what it was trained on. Unless `runtime.threadsFixed`, the
+ * threads are lowered to what the model's file size pays for (threadsForModelBytes on statSync(path).size;
+ * `runtime.threads` when the file cannot be read: the engine then reports the file's problem itself).
  * Throws UserError (404) naming the path or id and how to get a model.
  */
 export async function modelSpecFor(
@@ -142,7 +151,7 @@ export async function modelSpecFor(
     path,
     id,
     contextSize,
-    threads: runtime.threads,
+    threads: runtime.threadsFixed ? runtime.threads : threadsForModelBytes(runtime.threads, fileBytes(path)),
     gpuLayers: runtime.gpuLayers,
     batchSize: runtime.batchSize,
     gpu: runtime.gpu,
@@ -163,6 +172,15 @@ export async function trainedContextOf(path: string): Promise<number | null> {
     return typeof n === "number" ? n : null;
   } catch {
     return null;
+  }
+}
+
+/** Size of the file at `path` in bytes, or undefined when it cannot be read. */
+function fileBytes(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
   }
 }
 
