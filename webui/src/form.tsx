@@ -5,6 +5,16 @@ import { t } from "./i18n/i18n.js";
 
 let fieldSeq = 0;
 
+/**
+ * The current value of the named control of a submitted form, read from the DOM: a fast typist (or a
+ * test) can press Enter before the last keystroke's state update has rendered, so submit handlers must
+ * not rely on component state for what was typed.
+ */
+export function formValue(form: EventTarget | null, name: string): string {
+  const el = (form as HTMLFormElement | null)?.elements.namedItem(name);
+  return el && "value" in el ? String((el as HTMLInputElement).value) : "";
+}
+
 /** A labelled form field: label, control (given the ids), help text and error tied with aria-describedby. */
 export function Field(props: {
   label: string;

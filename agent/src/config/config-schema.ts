@@ -17,7 +17,7 @@ export interface ServerConfig {
   /** Browser origins allowed to call the API (CORS); absent = same-origin only. */
   corsOrigins?: string[];
   /** HTTPS certificate and key (PEM files); absent = the device's /etc/clawbox/tls files when they exist. */
-  tls?: { cert: string; key: string; enabled?: boolean };
+  tls?: { cert: string; key: string; enabled?: boolean; port?: number; publicPort?: number };
 }
 
 export interface SetupConfig {

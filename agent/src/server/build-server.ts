@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import type { InferenceService, ModelLoadSpec } from "../inference/types.js";
 import type { SetupServices } from "../setup/setup-services.js";
@@ -43,6 +48,13 @@ export interface ServerDeps {
   webRoot?: string;
   /** PEM certificate and key: the server speaks HTTPS (tls.ts loadTls). */
   https?: { cert: Buffer; key: Buffer };
+  /**
+   * Shared holder of the current API token when two servers (HTTPS + loopback HTTP) serve the same
+   * agent, so a rotation in one applies to both. Absent → a holder of `token` for this server only.
+   */
+  tokenRef?: { current: string };
+  /** Runs first on every request (e.g. httpsRedirect on the plain-HTTP port of a device). */
+  onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 /**
@@ -69,7 +81,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerCors(app, deps.config.server.corsOrigins);
   app.register(healthRoutes, { deps });
   // The token can be rotated from the dashboard; the hook reads the current one on every request.
-  const tokenHolder = { current: deps.token };
+  const tokenHolder = deps.tokenRef ?? { current: deps.token };
+  if (deps.onRequest) app.addHook("onRequest", deps.onRequest);
   app.register(async (secured) => {
     secured.addHook("onRequest", (request, reply) => bearerAuth(tokenHolder.current)(request, reply));
     secured.register(chatCompletionsRoutes, { deps, metrics });

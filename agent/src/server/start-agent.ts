@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { configDataDir } from "../config/load-config.js";
 import { UserError } from "../errors.js";
@@ -23,7 +23,11 @@ import { decideRuntime, modelSpecFor, type RuntimeSettings, type StoreResolver }
 import { formatUrl, removeAgentUrl, writeAgentUrl } from "./agent-url.js";
 import { ensureApiToken, rotateApiToken } from "./api-token.js";
 import { buildServer } from "./build-server.js";
+import { httpsRedirect } from "./https-redirect.js";
 import { loadTls } from "./tls.js";
+
+/** HTTPS port on a device (image/systemd/clawbox-agent.service: nftables maps 443 → 8443). */
+export const DEVICE_HTTPS_PORT = 8443;
 
 /** The web app built by vite (`webui/dist` beside `agent/` in the repository and in a release). */
 export const DEFAULT_WEB_ROOT = join(REPO_ROOT, "webui", "dist");
@@ -163,10 +167,12 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     sampler.start();
     cleanups.push(() => sampler.stop());
 
-    const app = buildServer({
+    const tokenRef = { current: token };
+    const serverDeps = {
       inference,
       store,
       token,
+      tokenRef,
       logger,
       config,
       resolveModel,
@@ -180,21 +186,37 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         configText: opts.configText,
       },
       webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
-      https: tls ? { cert: tls.cert, key: tls.key } : undefined,
-    });
-    app.addHook("onResponse", async (request) => {
+    };
+    const countChats = async (request: FastifyRequest) => {
       if (request.url.startsWith("/v1/chat/completions")) chatRequests++;
-    });
+    };
+    const { host, port } = config.server;
+    // With TLS: HTTPS on tls.port for everyone, plain HTTP on server.port for this machine only (the CLI)
+    // with everyone else redirected to HTTPS. Without: one plain-HTTP server (development).
+    const app = buildServer({ ...serverDeps, https: tls ? { cert: tls.cert, key: tls.key } : undefined });
+    app.addHook("onResponse", countChats);
     cleanups.push(async () => {
       await setup.downloads.cancel();
       await app.close();
     });
-    const { host, port } = config.server;
-    await listen(app, host, port);
+    let httpApp: FastifyInstance | null = null;
+    if (tls) {
+      httpApp = buildServer({
+        ...serverDeps,
+        onRequest: httpsRedirect(config.server.tls?.publicPort ?? 443),
+      });
+      httpApp.addHook("onResponse", countChats);
+      const plain = httpApp;
+      cleanups.push(() => plain.close());
+    }
+    await listen(app, host, tls ? (config.server.tls?.port ?? DEVICE_HTTPS_PORT) : port);
+    if (httpApp) await listen(httpApp, host, port);
     const realPort = (app.server.address() as AddressInfo).port;
     const url = tls ? formatUrl(host, realPort).replace(/^http:/, "https:") : formatUrl(host, realPort);
-    writeAgentUrl(dataDir, url);
-    cleanups.push(() => removeAgentUrl(dataDir, url));
+    // The CLI finds the agent through this file: the loopback HTTP port when there are two servers.
+    const cliUrl = httpApp ? formatUrl(host, (httpApp.server.address() as AddressInfo).port) : url;
+    writeAgentUrl(dataDir, cliUrl);
+    cleanups.push(() => removeAgentUrl(dataDir, cliUrl));
 
     let closing: Promise<void> | null = null;
     return {

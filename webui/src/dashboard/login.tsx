@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { ApiError, api, csrfToken } from "../api.js";
 import { screen, username } from "../app.js";
-import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import { ErrorLine, Field, formValue, Submit, useAction } from "../form.js";
 import { t } from "../i18n/i18n.js";
 
 /** The dashboard login form. */
@@ -16,11 +16,12 @@ export function Login() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
+          const body = {
+            username: formValue(e.currentTarget, "username"),
+            password: formValue(e.currentTarget, "password"),
+          };
           void run(async () => {
-            const r = await api<{ username: string; csrfToken: string }>("POST", "/api/session", {
-              username: name,
-              password,
-            });
+            const r = await api<{ username: string; csrfToken: string }>("POST", "/api/session", body);
             csrfToken.value = r.csrfToken;
             username.value = r.username;
             screen.value = "dashboard";

@@ -24,9 +24,11 @@ export function Playground() {
     void api<{ token: string }>("GET", "/api/dashboard/token").then((r) => setToken(r.token));
     return () => abort.current?.abort();
   }, []);
+  const box = useRef<HTMLTextAreaElement>(null);
   const send = async () => {
-    if (busy || !input.trim()) return;
-    const history: Msg[] = [...messages, { role: "user", content: input.trim() }];
+    const text = (box.current?.value ?? input).trim();
+    if (busy || !text) return;
+    const history: Msg[] = [...messages, { role: "user", content: text }];
     setMessages([...history, { role: "assistant", content: "" }]);
     setInput("");
     setBusy(true);
@@ -85,6 +87,7 @@ export function Playground() {
           {({ id }) => (
             <textarea
               id={id}
+              ref={box}
               name="message"
               rows={2}
               value={input}

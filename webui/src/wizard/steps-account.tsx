@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, rememberSetupCode, setupCode } from "../api.js";
-import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import { ErrorLine, Field, formValue, Submit, useAction } from "../form.js";
 import type { MessageKey } from "../i18n/en.js";
 import { LANGS, type Lang, lang, setLang, t } from "../i18n/i18n.js";
 import { back, details, next, refreshDetails } from "./wizard.js";
@@ -23,8 +23,9 @@ export function WelcomeStep() {
     <form
       onSubmit={(e) => {
         e.preventDefault();
+        const typed = formValue(e.currentTarget, "setup-code").trim();
         void run(async () => {
-          rememberSetupCode(code.trim());
+          rememberSetupCode(typed);
           try {
             await api("POST", "/api/setup/welcome", { language: lang.value });
           } catch (err) {
@@ -110,12 +111,15 @@ export function AdminStep() {
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        if (password !== confirm) {
+        const form = e.currentTarget;
+        const pw = formValue(form, "password");
+        if (pw !== formValue(form, "confirm")) {
           setError(new Error(t("admin.mismatch")));
           return;
         }
+        const user = formValue(form, "username");
         void run(async () => {
-          await api("POST", "/api/setup/admin", { username, password });
+          await api("POST", "/api/setup/admin", { username: user, password: pw });
           next("admin");
         });
       }}
@@ -199,8 +203,12 @@ export function DeviceStep() {
     <form
       onSubmit={(e) => {
         e.preventDefault();
+        const body = {
+          name: formValue(e.currentTarget, "device-name"),
+          timezone: formValue(e.currentTarget, "timezone"),
+        };
         void run(async () => {
-          await api("POST", "/api/setup/device", { name, timezone: zone });
+          await api("POST", "/api/setup/device", body);
           next("device");
         });
       }}
