@@ -77,7 +77,7 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
  */
 export async function startSshd(dir: string, authorizedKeys: string[], maxStartups = 200): Promise<TestSshd> {
   requireSshd();
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, "home"), { recursive: true });
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation directory
   const hostKey = join(dir, "ssh_host_ed25519_key");
   if (!existsSync(hostKey)) execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
@@ -102,6 +102,9 @@ export async function startSshd(dir: string, authorizedKeys: string[], maxStartu
     "UseDNS no",
     "PrintMotd no",
     "LogLevel ERROR",
+    // Sessions get their own HOME: the CI machine's root has a heavy ~/.bashrc (pyenv init, ~250 ms per
+    // command, measured) that a device's admin account does not have; bash reads $HOME/.bashrc.
+    `SetEnv HOME=${join(dir, "home")}`,
     "Subsystem sftp /usr/lib/openssh/sftp-server",
     "",
   ].join("\n");
