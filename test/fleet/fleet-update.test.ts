@@ -124,7 +124,7 @@ beforeAll(async () => {
   inventory = join(dir, "inventory.yml");
   writeInventory(inventory, devices, {
     clawbox_update_health_delay: 1,
-    clawbox_update_health_retries: 15,
+    clawbox_update_health_retries: 30, // ~30 s: a loaded CI machine starts the agent in 2-10 s
     clawbox_agent_keep_releases: 2,
   });
 }, 240_000);
