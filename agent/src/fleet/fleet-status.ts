@@ -37,6 +37,9 @@ export const DEVICE_DEFAULTS = { root: "/opt/clawbox", dataDir: "/var/lib/clawbo
  * `<root>` = `clawbox_agent_root` (default /opt/clawbox) and `<data>` = `clawbox_agent_data_dir` (default
  * /var/lib/clawbox), paths single-quoted for the remote shell. `cliPath` (e.g. …/agent/dist/cli/main.js)
  * runs the full CLI instead: `<node> <cliPath> status --json --data-dir <data>`.
+ * The data dir (token, agent-url) belongs to the agent's user (0750), so a login user other than root runs
+ * it through `sudo -n -u <clawbox_agent_user, default clawbox>` — the image's `admin` has password-less
+ * sudo — unless `clawbox_update_become` is false (the same switch as the playbooks' `become`).
  */
 export function statusCommand(host: InventoryHost, cliPath?: string): string {
   const custom = host.vars.clawbox_status_command;
@@ -46,6 +49,10 @@ export function statusCommand(host: InventoryHost, cliPath?: string): string {
   const argv = cliPath
     ? [`${root}/node/bin/node`, cliPath, "status", "--json", "--data-dir", dataDir]
     : [`${root}/node/bin/node`, `${root}/current/agent/dist/fleet/status-main.js`, "--data-dir", dataDir];
+  const become = host.vars.clawbox_update_become !== false && host.vars.clawbox_update_become !== "false";
+  if (become && host.user !== "root") {
+    argv.unshift("sudo", "-n", "-u", String(host.vars.clawbox_agent_user ?? "clawbox"), "--");
+  }
   return argv.map(shellQuote).join(" ");
 }
 
