@@ -227,6 +227,25 @@ describe("setup wizard and dashboard in chromium", () => {
       await poll(() => heading(page).textContent()).toBe("Playground");
       await page.getByRole("link", { name: "Status" }).click();
       await poll(() => page.locator("figcaption").count()).toBeGreaterThan(3);
+
+      // the other dashboard sections answer and show their data
+      await page.getByRole("link", { name: "Models" }).click();
+      await poll(() => page.locator(".models li").first().textContent()).toMatch(
+        /stories-Q8_0\.gguf.*in use/,
+      );
+      await shot(page, "en-13-models");
+      await page.getByRole("link", { name: "Logs" }).click();
+      await page.getByLabel("Filter").fill("login");
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await poll(() => page.locator(".logs tr").first().textContent()).toMatch(/login/);
+      await shot(page, "en-14-logs");
+      await page.getByRole("link", { name: "Settings" }).click();
+      await poll(() => page.getByLabel("Device name").inputValue()).toBe("kitchen-box");
+      await poll(() => page.locator(".keys li").count()).toBe(1);
+      const before = await page.getByLabel("API token").inputValue();
+      await page.getByRole("button", { name: "Rotate token" }).click();
+      await poll(() => page.getByLabel("API token").inputValue()).not.toBe(before);
+      await shot(page, "en-15-settings");
       await shot(page, "en-12-after-login");
     } finally {
       await endRun(run);

@@ -90,7 +90,9 @@ export function register(program: Command): void {
       const tokenHint = `token: clawbox token --data-dir ${agent.dataDir}`;
       const what = agent.model
         ? `model ${agent.model.id}`
-        : "no model loaded — get one with `clawbox recommend` and `clawbox models pull <id>`, then `clawbox models use <id>` (or restart with --model FILE.gguf)";
+        : agent.setupCode
+          ? "no model yet — the setup wizard recommends and downloads one"
+          : "no model loaded — get one with `clawbox recommend` and `clawbox models pull <id>`, then `clawbox models use <id>` (or restart with --model FILE.gguf)";
       process.stdout.write(`clawbox listening on ${agent.url} — ${what} (${tokenHint})\n`);
       if (agent.setupCode) {
         process.stdout.write(

@@ -79,7 +79,7 @@ export function Logs() {
               const { level: lv, time, msg, pid: _pid, hostname: _host, name: _name, ...rest } = l;
               return (
                 <tr key={i} class={`lv-${LEVEL_NAME[lv] ?? lv}`}>
-                  <td class="mono">{new Date(time).toLocaleTimeString()}</td>
+                  <td class="mono">{new Date(time).toLocaleTimeString([], { hour12: false })}</td>
                   <td>{LEVEL_NAME[lv] ?? lv}</td>
                   <td>
                     {msg}
