@@ -91,7 +91,7 @@ export function register(program: Command): void {
       const what = agent.model
         ? `model ${agent.model.id}`
         : agent.setupCode
-          ? "no model yet — the setup wizard recommends and downloads one"
+          ? "no model loaded — the setup wizard recommends and downloads one (or `clawbox models pull <id>`, then `clawbox models use <id>`)"
           : "no model loaded — get one with `clawbox recommend` and `clawbox models pull <id>`, then `clawbox models use <id>` (or restart with --model FILE.gguf)";
       process.stdout.write(`clawbox listening on ${agent.url} — ${what} (${tokenHint})\n`);
       if (agent.setupCode) {
