@@ -12,7 +12,7 @@ let fieldSeq = 0;
  */
 export function formValue(form: EventTarget | null, name: string): string {
   const el = (form as HTMLFormElement | null)?.elements.namedItem(name);
-  return el && "value" in el ? String((el as HTMLInputElement).value) : "";
+  return el && "value" in el ? String((el as unknown as HTMLInputElement).value) : "";
 }
 
 /** A labelled form field: label, control (given the ids), help text and error tied with aria-describedby. */

@@ -61,8 +61,11 @@ export function register(program: Command): void {
         logRing,
         modelStore,
         configText: () => (loaded.file ? readFileSync(loaded.file, "utf8") : null),
-        hardwareOverview: (report, profileId) =>
-          hardwareOverview(report, profiles, profileId, catalogue, modelStore, config.recommend),
+        hardwareOverview: (report, profileId, languages) =>
+          hardwareOverview(report, profiles, profileId, catalogue, modelStore, {
+            ...config.recommend,
+            languages: [...new Set([...(config.recommend.languages ?? []), ...languages])],
+          }),
         detect: () => detectHardware({ modelsDir: models }),
         profiles,
         createInference: () =>

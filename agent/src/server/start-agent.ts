@@ -32,6 +32,11 @@ export const DEVICE_HTTPS_PORT = 8443;
 /** The web app built by vite (`webui/dist` beside `agent/` in the repository and in a release). */
 export const DEFAULT_WEB_ROOT = join(REPO_ROOT, "webui", "dist");
 
+/** The model languages a wizard language asks for: a Chinese reader needs a model that writes Chinese. */
+export function setupFlowLanguages(language: string | null): string[] {
+  return language === "zh-CN" ? ["zh"] : [];
+}
+
 /** Present on a clawbox device (the image installs it); "auto" system actions then act on the device. */
 const DEVICE_CONFIG_DIR = "/etc/clawbox";
 
@@ -56,7 +61,12 @@ export interface StartAgentOptions {
   /** The model store (pulls from the wizard and the dashboard); absent → pulls answer with an error. */
   modelStore?: ModelStore;
   /** Hardware + recommendation for the wizard's model step (built by the CLI from the detected report). */
-  hardwareOverview?: (report: HardwareReport, profileId: string | null) => Promise<HardwareOverview>;
+  hardwareOverview?: (
+    report: HardwareReport,
+    profileId: string | null,
+    /** ISO 639-1 codes implied by the wizard's language (["zh"] for zh-CN), preferred in the ranking. */
+    languages: string[],
+  ) => Promise<HardwareOverview>;
   /** Built web app folder (default: webui/dist in the repository / release). */
   webRoot?: string;
   /** Recent log lines for the dashboard (the CLI tees the logger into it). */
@@ -147,7 +157,12 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       },
       secureCookies: false,
       hardware: opts.hardwareOverview
-        ? () => opts.hardwareOverview?.(report, runtime.profile) as Promise<HardwareOverview>
+        ? () =>
+            opts.hardwareOverview?.(
+              report,
+              runtime.profile,
+              setupFlowLanguages(setup.flow.status().language),
+            ) as Promise<HardwareOverview>
         : undefined,
       onModelDownloaded: async (stored) => {
         // The wizard's download becomes the running model; later pulls from the dashboard do not switch.
