@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -8,6 +8,7 @@ import { readSetupCode } from "../../agent/src/setup/setup-code.js";
 import { requireBuiltCli, type StartedAgent, startCli } from "../api/cli-process.js";
 import { TEST_THREADS, testModelPath } from "../support/test-model.js";
 import { ensureWebAppBuilt, launchChromium, shot } from "./browser.js";
+import { writeFakeDeviceTools } from "./fake-device-tools.js";
 import { type ModelServer, startModelServer } from "./model-server.js";
 
 /**
@@ -39,11 +40,25 @@ interface Run {
   code: string;
   context: BrowserContext;
   page: Page;
+  /** Calls of the stand-in device tools (deviceTools runs only). */
+  deviceCalls: () => string[][];
 }
 
-async function startRun(): Promise<Run> {
+async function startRun(opts: { deviceTools?: boolean } = {}): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-e2e-"));
+  const extra: string[] = [];
+  const path = process.env.PATH;
+  let deviceCalls = (): string[][] => [];
+  if (opts.deviceTools) {
+    // "device" system actions against stand-in hostnamectl/timedatectl/nmcli found first on PATH
+    const tools = writeFakeDeviceTools(join(dataDir, "fake"));
+    deviceCalls = tools.calls;
+    writeFileSync(join(dataDir, "config.yaml"), "system:\n  actions: device\n");
+    extra.push("--config", join(dataDir, "config.yaml"));
+    process.env.PATH = `${tools.bin}:${path}`;
+  }
   const agent = await startCli([
+    ...extra,
     "--port",
     "0",
     "--data-dir",
@@ -52,11 +67,13 @@ async function startRun(): Promise<Run> {
     String(TEST_THREADS),
     "--context-size",
     "256",
-  ]);
+  ]).finally(() => {
+    process.env.PATH = path;
+  });
   const code = readSetupCode(dataDir) as string;
   const context = await browser.newContext({ viewport: PHONE, locale: "en-US" });
   const page = await context.newPage();
-  return { agent, dataDir, code, context, page };
+  return { agent, dataDir, code, context, page, deviceCalls };
 }
 
 async function endRun(run: Run | undefined): Promise<void> {
@@ -252,10 +269,12 @@ describe("setup wizard and dashboard in chromium", () => {
     }
   });
 
-  it("Chinese: the whole wizard in 简体中文 through to a chat", { timeout: 180_000 }, async () => {
+  it("Chinese: the whole wizard in 简体中文 through to a chat, with device actions (hostname, time zone, Wi-Fi)", {
+    timeout: 180_000,
+  }, async () => {
     let run: Run | undefined;
     try {
-      run = await startRun();
+      run = await startRun({ deviceTools: true });
       const { page, agent, code } = run;
       await page.goto(agent.url);
       await poll(() => heading(page).textContent()).toBe("Welcome");
@@ -287,7 +306,11 @@ describe("setup wizard and dashboard in chromium", () => {
       await page.getByRole("button", { name: "下一步" }).click();
 
       await poll(() => heading(page).textContent()).toBe("网络");
+      await page.getByLabel("Home:5G").check();
+      await page.getByLabel("Wi-Fi 密码").fill("correct horse battery");
       await shot(page, "zh-04-network");
+      await page.getByRole("button", { name: "连接" }).click();
+      await poll(() => page.getByRole("status").first().textContent()).toBe("已连接到 Home:5G。");
       await page.getByRole("button", { name: "下一步" }).click();
       await poll(() => heading(page).textContent()).toBe("硬件与模型");
       await poll(() => page.getByText("处理器：").count()).toBe(1);
@@ -326,6 +349,19 @@ describe("setup wizard and dashboard in chromium", () => {
       await shot(page, "zh-11-playground");
       const status = (await fetch(`${agent.url}/api/setup`).then((r) => r.json())) as { state: string };
       expect(status.state).toBe("configured");
+      // the device was changed through the tools, with argument arrays
+      const calls = run.deviceCalls();
+      expect(calls).toContainEqual(["hostnamectl", "set-hostname", "--", "chufang-box"]);
+      expect(calls).toContainEqual(["timedatectl", "set-timezone", "--", "Asia/Shanghai"]);
+      expect(calls).toContainEqual([
+        "nmcli",
+        "device",
+        "wifi",
+        "connect",
+        "Home:5G",
+        "password",
+        "correct horse battery",
+      ]);
     } finally {
       await endRun(run);
     }

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { ErrorLine, Field, Submit, useAction } from "../form.js";
-import type { MessageKey } from "../i18n/en.js";
 import { t } from "../i18n/i18n.js";
+import { WifiPicker } from "../wifi-picker.js";
 import { CopyBox, curlExample } from "../wizard/steps-connect.js";
 import type { SshKey } from "../wizard/types.js";
 
@@ -10,7 +10,6 @@ import type { SshKey } from "../wizard/types.js";
 export function Settings() {
   const [name, setName] = useState("");
   const [zone, setZone] = useState("UTC");
-  const [network, setNetwork] = useState<{ wifi: boolean; reason: string | null } | null>(null);
   const [token, setToken] = useState("");
   const [keys, setKeys] = useState<SshKey[]>([]);
   const [newKey, setNewKey] = useState("");
@@ -23,7 +22,6 @@ export function Settings() {
         setZone(r.device?.timezone ?? "UTC");
       },
     );
-    void api<{ wifi: boolean; reason: string | null }>("GET", "/api/dashboard/network").then(setNetwork);
     void api<{ token: string }>("GET", "/api/dashboard/token").then((r) => setToken(r.token));
     void api<{ keys: SshKey[] }>("GET", "/api/dashboard/ssh-keys").then((r) => setKeys(r.keys));
   }, []);
@@ -74,9 +72,7 @@ export function Settings() {
       </section>
       <section>
         <h2>{t("settings.network")}</h2>
-        {network && !network.wifi && (
-          <p class="note">{t(`network.skipped.${network.reason ?? "no-networkmanager"}` as MessageKey)}</p>
-        )}
+        <WifiPicker url="/api/dashboard/network" />
       </section>
       <section>
         <h2>{t("settings.token")}</h2>
