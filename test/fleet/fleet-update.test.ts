@@ -167,4 +167,24 @@ describe("clawbox fleet update (ansible/fleet-update.yml)", () => {
     }
     expect(r.out).not.toMatch(/shop-2\s*:\s*ok=[1-9]/);
   }, 400_000);
+
+  it("pre-checks refuse a device short of disk or with an unhealthy agent, before touching it", async () => {
+    const shop3 = devices[2] as TestDevice;
+    const disk = await update(V1, [
+      "--limit",
+      "shop-3",
+      "-e",
+      "clawbox_update_min_free_bytes=1000000000000000000",
+    ]);
+    expect(disk.code).not.toBe(0);
+    expect(disk.out).toMatch(/bytes free under .*1000000000000000000 needed/);
+    agentctl(shop3, "stop");
+    const down = await update(V1, ["--limit", "shop-3"]);
+    expect(down.code).not.toBe(0);
+    expect(down.out).toContain(
+      "TASK [fleet_update : Check that the running release is healthy before touching it]",
+    );
+    expect(down.out).not.toContain("TASK [agent : Upload and unpack the release]");
+    expect(current(shop3)).toBe(`releases/${V2}`);
+  }, 200_000);
 });
