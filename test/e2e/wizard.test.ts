@@ -85,6 +85,21 @@ async function endRun(run: Run | undefined): Promise<void> {
 
 const heading = (page: Page) => page.locator("main h1");
 
+/** Presses Tab until the focused control is named `name` (keyboard-only use); fails after 25 presses. */
+async function tabTo(page: Page, name: string): Promise<void> {
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press("Tab");
+    if (
+      (await page
+        .locator(":focus")
+        .getAttribute("name")
+        .catch(() => null)) === name
+    )
+      return;
+  }
+  throw new Error(`Tab never reached the control named ${name}`);
+}
+
 /**
  * expect.poll with room for a loaded 2-core machine: the admin step hashes with scrypt (128 MiB, about
  * 0.3 s idle, seconds when other tests run), so the default 1 s is too short.
@@ -278,23 +293,35 @@ describe("setup wizard and dashboard in chromium", () => {
       const { page, agent, code } = run;
       await page.goto(agent.url);
       await poll(() => heading(page).textContent()).toBe("Welcome");
-      await page.getByLabel("简体中文").check();
+      // keyboard only: language radio with the arrow key, code, Enter
+      await tabTo(page, "lang");
+      await page.keyboard.press("ArrowDown");
       await poll(() => heading(page).textContent()).toBe("欢迎");
       await poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
       await shot(page, "zh-01-welcome");
-      await page.getByLabel("设置码").fill(code);
-      await page.getByRole("button", { name: "开始设置" }).click();
+      await tabTo(page, "setup-code");
+      await page.keyboard.type(code);
+      await page.keyboard.press("Enter");
 
+      // keyboard only: user name, a weak password, then a strong one
       await poll(() => heading(page).textContent()).toBe("管理员账户");
-      await page.getByLabel("用户名").fill("laoban");
-      await page.getByLabel("密码", { exact: true }).fill("短密码");
-      await page.getByLabel("再次输入密码").fill("短密码");
-      await page.getByRole("button", { name: "下一步" }).click();
+      await tabTo(page, "username");
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type("laoban");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("短密码");
+      await page.keyboard.press("Tab");
+      await page.keyboard.type("短密码");
+      await page.keyboard.press("Enter");
       await poll(() => page.getByRole("alert").first().textContent()).toContain("太短");
       await shot(page, "zh-02-admin-weak");
-      await page.getByLabel("密码", { exact: true }).fill("我的密码很长而且不常见呢");
-      await page.getByLabel("再次输入密码").fill("我的密码很长而且不常见呢");
-      await page.getByRole("button", { name: "下一步" }).click();
+      await tabTo(page, "password");
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type("我的密码很长而且不常见呢");
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Control+A");
+      await page.keyboard.type("我的密码很长而且不常见呢");
+      await page.keyboard.press("Enter");
 
       await poll(() => heading(page).textContent()).toBe("设备");
       await page.getByLabel("设备名称").fill("厨房");
