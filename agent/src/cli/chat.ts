@@ -5,14 +5,8 @@ import type { Command } from "commander";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { applyOverrides, configDataDir, loadConfig, parseIntFlag } from "../config/load-config.js";
 import { UserError } from "../errors.js";
-import { detectHardware } from "../hardware/detect.js";
-import { createInferenceService } from "../inference/engine.js";
 import type { ChatMessage } from "../inference/types.js";
-import { createLogger } from "../log.js";
-import { loadCatalogue } from "../models/catalogue.js";
-import { ModelStore } from "../models/store.js";
 import { modelsDir } from "../paths.js";
-import { decideRuntime, loadProfilesOrNone, modelSpecFor } from "../server/agent-runtime.js";
 import { clientBaseUrl } from "../server/agent-url.js";
 import { AgentClient } from "../server/api-client.js";
 import { readApiToken } from "../server/api-token.js";
@@ -112,6 +106,19 @@ export async function localBackend(config: ClawboxConfig): Promise<ChatBackend> 
       fix: "start the agent (`clawbox start`), or pass --model FILE.gguf (or set model: in the config)",
     });
   }
+  // Loaded here, not at the top: only the in-process backend needs the engine, hardware detection and
+  // node-llama-cpp (talking to a running agent does not).
+  const [{ createLogger }, { detectHardware }, { decideRuntime, loadProfilesOrNone, modelSpecFor }] =
+    await Promise.all([
+      import("../log.js"),
+      import("../hardware/detect.js"),
+      import("../server/agent-runtime.js"),
+    ]);
+  const [{ ModelStore }, { loadCatalogue }, { createInferenceService }] = await Promise.all([
+    import("../models/store.js"),
+    import("../models/catalogue.js"),
+    import("../inference/engine.js"),
+  ]);
   const logger = createLogger({ level: process.env.CLAWBOX_LOG_LEVEL ?? "warn" });
   const models = modelsDir(configDataDir(config));
   const report = await detectHardware({ modelsDir: models });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { applyOverrides, defaultConfig, loadConfig } from "../config/load-config.js";
-import { type CheckResult, runChecks } from "../doctor/checks.js";
+import type { CheckResult } from "../doctor/checks.js";
 import { describeError } from "../errors.js";
 
 const MARK = { ok: "✓", warn: "!", fail: "✗" } as const;
@@ -36,6 +36,8 @@ export function register(program: Command): void {
           fix: "fix the config file, then run `clawbox config validate FILE`",
         };
       }
+      // the checks import hardware detection and the model store (node-llama-cpp): loaded on use
+      const { runChecks } = await import("../doctor/checks.js");
       const results = await runChecks(config, configLine);
       if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       else

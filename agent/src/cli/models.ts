@@ -1,14 +1,18 @@
 import type { Command } from "commander";
 import { UserError } from "../errors.js";
-import { loadCatalogue } from "../models/catalogue.js";
 import type { DownloadProgress } from "../models/download.js";
 import { formatBytes, formatModelList, formatProgress } from "../models/format.js";
-import { ModelStore } from "../models/store.js";
+import type { ModelStore } from "../models/store.js";
 import { modelsDir, resolveDataDir } from "../paths.js";
 
 const DATA_DIR_HELP = "agent data folder (default: $CLAWBOX_DATA_DIR or ~/.local/share/clawbox)";
 
-function storeFor(dataDir: string | undefined): ModelStore {
+/** The model store of `dataDir`; loaded on use because models/store.ts imports node-llama-cpp (~0.6 s). */
+async function storeFor(dataDir: string | undefined): Promise<ModelStore> {
+  const [{ ModelStore }, { loadCatalogue }] = await Promise.all([
+    import("../models/store.js"),
+    import("../models/catalogue.js"),
+  ]);
   return new ModelStore(modelsDir(resolveDataDir(dataDir)), { catalogue: loadCatalogue() });
 }
 
@@ -24,7 +28,7 @@ export function register(models: Command): void {
     .option("--json", "print the list as JSON")
     .option("--data-dir <dir>", DATA_DIR_HELP)
     .action(async (opts: { json?: boolean; dataDir?: string }) => {
-      const store = storeFor(opts.dataDir);
+      const store = await storeFor(opts.dataDir);
       const [list, partials] = await Promise.all([store.list(), store.partials()]);
       process.stdout.write(
         opts.json
@@ -47,7 +51,7 @@ export function register(models: Command): void {
           code: "E_USAGE",
           fix: "copy the full SHA-256 from the model page",
         });
-      const store = storeFor(opts.dataDir);
+      const store = await storeFor(opts.dataDir);
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.once("SIGINT", onSigint);
@@ -82,7 +86,7 @@ export function register(models: Command): void {
     .option("--move", "move the file instead of copying it")
     .option("--data-dir <dir>", DATA_DIR_HELP)
     .action(async (file: string, opts: { move?: boolean; dataDir?: string }) => {
-      const stored = await storeFor(opts.dataDir).import(file, { move: opts.move });
+      const stored = await (await storeFor(opts.dataDir)).import(file, { move: opts.move });
       const known = stored.modelId ? ` (${stored.modelId} ${stored.quant})` : "";
       process.stdout.write(
         `imported ${stored.name}${known}, ${formatBytes(stored.bytes)}\n  ${stored.path}\n`,
@@ -95,7 +99,7 @@ export function register(models: Command): void {
     .argument("<name>", "file name from `clawbox models list`, or a catalogue id")
     .option("--data-dir <dir>", DATA_DIR_HELP)
     .action(async (name: string, opts: { dataDir?: string }) => {
-      const removed = await storeFor(opts.dataDir).remove(name);
+      const removed = await (await storeFor(opts.dataDir)).remove(name);
       process.stdout.write(`removed ${removed.join(", ")}\n`);
     });
 }

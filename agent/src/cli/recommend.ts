@@ -6,7 +6,6 @@ import { loadHardwareReport } from "../hardware/report-schema.js";
 import { loadCatalogue } from "../models/catalogue.js";
 import { formatRecommendation } from "../models/format.js";
 import { recommend } from "../models/select.js";
-import { ModelStore } from "../models/store.js";
 import { modelsDir, resolveDataDir } from "../paths.js";
 
 interface RecommendFlags {
@@ -40,6 +39,8 @@ export function register(program: Command): void {
     .action(async (flags: RecommendFlags) => {
       const minTokensPerSecond = positive(flags.minTps, "--min-tps", false);
       const contextSize = positive(flags.context, "--context", true);
+      // models/store.ts imports node-llama-cpp (~0.6 s): loaded only when this command runs
+      const { ModelStore } = await import("../models/store.js");
       const store = new ModelStore(modelsDir(resolveDataDir(flags.dataDir)), { catalogue: [] });
       const report = flags.hardware
         ? loadHardwareReport(flags.hardware)
