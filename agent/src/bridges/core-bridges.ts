@@ -1,0 +1,8 @@
+/**
+ * Bridge types implemented by the core helper (generic webhook, WebSocket channel, IRC, XMPP, e-mail).
+ * Platform bridges with their own folders (telegram, discord, slack, matrix) are listed in registry.ts.
+ */
+import type { BridgeDefinition } from "./registry.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
+export const CORE_BRIDGES: BridgeDefinition<any>[] = [];
