@@ -62,6 +62,50 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_expires_at ON sessions (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: "bridge outbox, inbound dedup, pairing and approved senders",
+    sql: `
+      CREATE TABLE bridge_outbox (
+        id TEXT PRIMARY KEY,
+        bridge_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        platform_message_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+      );
+      CREATE INDEX bridge_outbox_pending ON bridge_outbox (bridge_id, status, created_at);
+      CREATE TABLE bridge_inbound_seen (
+        bridge_id TEXT NOT NULL,
+        message_key TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (bridge_id, message_key)
+      );
+      CREATE TABLE bridge_pairing (
+        bridge_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        sender_name TEXT,
+        chat_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (bridge_id, code)
+      );
+      CREATE UNIQUE INDEX bridge_pairing_sender ON bridge_pairing (bridge_id, sender_id);
+      CREATE TABLE bridge_approved_senders (
+        bridge_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        sender_name TEXT,
+        approved_at TEXT NOT NULL,
+        PRIMARY KEY (bridge_id, sender_id)
+      );
+    `,
+  },
 ];
 
 /**
