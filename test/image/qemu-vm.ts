@@ -1,0 +1,149 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "./tools.js";
+
+/** OVMF firmware from Debian's `ovmf` package (4 MiB flash layout: code read-only, a private copy of vars). */
+export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/** Guest ports forwarded to 127.0.0.1 (host port chosen free at boot). */
+export interface VmPorts {
+  ssh: number;
+  http: number;
+  https: number;
+}
+
+export interface VmOptions {
+  /** Raw disk image; never written (the VM writes to a qcow2 overlay in its temp dir). */
+  image: string;
+  /** Virtual disk size of the overlay in bytes (bigger than the image, so first boot grows the root). */
+  diskBytes: number;
+  /** Guest RAM in MiB. */
+  memoryMiB: number;
+  /** Virtual CPUs (TCG runs one host thread per vCPU). */
+  cpus: number;
+}
+
+/** A running QEMU guest. `stop()` kills QEMU and removes its temp dir; call it in afterAll. */
+export interface Vm {
+  ports: VmPorts;
+  /** Everything the guest wrote to its serial console (ttyS0) so far. */
+  serial(): string;
+  /** Resolves with the first match of `re` in the serial log; rejects after `timeoutMs` or when QEMU exits. */
+  waitForSerial(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released; the small race is acceptable for a test VM). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Boots `opts.image` with qemu-system-x86_64 under TCG (no KVM on CI machines): q35, OVMF UEFI, virtio
+ * disk (qcow2 overlay of the raw image) and virtio-net with user-mode networking whose guest ports 22, 80
+ * and 443 are forwarded to free ports on 127.0.0.1. The serial console goes to a file read by serial().
+ * Throws when qemu-img cannot create the overlay (its output in the message).
+ */
+export async function bootVm(opts: VmOptions): Promise<Vm> {
+  const dir = mkdtempSync(join(tmpdir(), "clawbox-vm-"));
+  const overlay = join(dir, "disk.qcow2");
+  const vars = join(dir, "OVMF_VARS.fd");
+  const serialLog = join(dir, "serial.log");
+  const img = run("qemu-img", [
+    "create",
+    "-q",
+    "-f",
+    "qcow2",
+    "-F",
+    "raw",
+    "-b",
+    opts.image,
+    overlay,
+    String(opts.diskBytes),
+  ]);
+  if (img.code !== 0) throw new Error(`qemu-img create failed: ${img.stderr}`);
+  copyFileSync(OVMF_VARS, vars);
+  const ports: VmPorts = { ssh: await freePort(), http: await freePort(), https: await freePort() };
+  const fwd = [
+    `tcp:127.0.0.1:${ports.ssh}-:22`,
+    `tcp:127.0.0.1:${ports.http}-:80`,
+    `tcp:127.0.0.1:${ports.https}-:443`,
+  ];
+  const args = [
+    "-accel",
+    "tcg",
+    "-machine",
+    "q35",
+    "-cpu",
+    "max",
+    "-smp",
+    String(opts.cpus),
+    "-m",
+    String(opts.memoryMiB),
+    "-drive",
+    `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+    "-drive",
+    `if=pflash,format=raw,file=${vars}`,
+    "-drive",
+    `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
+    "-netdev",
+    `user,id=n0,${fwd.map((f) => `hostfwd=${f}`).join(",")}`,
+    "-device",
+    "virtio-net-pci,netdev=n0",
+    "-device",
+    "virtio-rng-pci",
+    "-display",
+    "none",
+    "-serial",
+    `file:${serialLog}`,
+    "-no-reboot",
+  ];
+  const qemu: ChildProcess = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });
+  let exited: string | null = null;
+  let stderr = "";
+  qemu.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  qemu.on("exit", (code, signal) => {
+    exited = `qemu exited (code ${code}, signal ${signal}): ${stderr.trim()}`;
+  });
+  const serial = () => (existsSync(serialLog) ? readFileSync(serialLog, "utf8") : "");
+  return {
+    ports,
+    serial,
+    async waitForSerial(re, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = serial().match(re);
+        if (m) return m;
+        if (exited) throw new Error(`${exited}\n--- serial tail ---\n${serial().slice(-3000)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no ${re} on the serial console after ${timeoutMs} ms\n--- serial tail ---\n${serial().slice(-3000)}`,
+          );
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((r) => qemu.once("exit", r));
+        qemu.kill("SIGTERM");
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+        if (!exited) qemu.kill("SIGKILL");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { testModelPath } from "../support/test-model.js";
+import { explain, ROOT, run } from "./tools.js";
+
+/** Where image/build-test-image.sh writes (its default OUT_DIR) and where the test key lives (gitignored). */
+export const ARTIFACTS_DIR = join(ROOT, "artifacts");
+export const TEST_KEY = join(ROOT, ".cache", "image", "ssh", "id_ed25519");
+
+/** The Debian 12 test image's file names (agent/package.json version, flavour cpu). */
+export function testImagePaths(): {
+  name: string;
+  raw: string;
+  xz: string;
+  manifest: string;
+  keyStamp: string;
+} {
+  const version = JSON.parse(readFileSync(join(ROOT, "agent", "package.json"), "utf8")).version as string;
+  const name = `clawbox-${version}-debian12-cpu`;
+  const base = join(ARTIFACTS_DIR, name);
+  return {
+    name,
+    raw: `${base}.img`,
+    xz: `${base}.img.xz`,
+    manifest: `${base}.manifest.json`,
+    keyStamp: `${base}.admin-key.pub`,
+  };
+}
+
+/**
+ * Returns the raw test image, building it first when it is missing, or was built for another admin key
+ * (image/build-test-image.sh as root: debootstrap + ansible/image.yml + GRUB; minutes). The build gets the
+ * test model (../shared/models/stories260K.gguf, else test/support's generated GGUF) pre-seeded and the
+ * public half of TEST_KEY (created here with ssh-keygen when missing) as the admin user's SSH key.
+ * Throws with the build's output tail when the build fails.
+ */
+export async function ensureTestImage(): Promise<{ raw: string; manifest: string; built: boolean }> {
+  const paths = testImagePaths();
+  if (!existsSync(TEST_KEY)) {
+    mkdirSync(join(TEST_KEY, ".."), { recursive: true });
+    const kg = run("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      "clawbox-image-test",
+      "-f",
+      TEST_KEY,
+    ]);
+    if (kg.code !== 0) throw new Error(`ssh-keygen failed: ${explain(kg)}`);
+  }
+  const publicKey = readFileSync(`${TEST_KEY}.pub`, "utf8").trim();
+  const stamped = existsSync(paths.keyStamp) ? readFileSync(paths.keyStamp, "utf8").trim() : "";
+  if (existsSync(paths.raw) && existsSync(paths.manifest) && stamped === publicKey) {
+    return { raw: paths.raw, manifest: paths.manifest, built: false };
+  }
+  const asRoot = process.getuid?.() === 0 ? [] : ["sudo", "-E"];
+  const script = join(ROOT, "image", "build-test-image.sh");
+  const [cmd, ...args] = [...asRoot, script, ARTIFACTS_DIR];
+  const r = run(cmd as string, args, {
+    env: { ...process.env, CLAWBOX_PRESEED_MODEL: await testModelPath(), CLAWBOX_ADMIN_KEY: publicKey },
+    timeoutMs: 40 * 60_000,
+  });
+  if (r.code !== 0) throw new Error(`image/build-test-image.sh failed: ${explain(r)}`);
+  writeFileSync(paths.keyStamp, `${publicKey}\n`);
+  return { raw: paths.raw, manifest: paths.manifest, built: true };
+}
