@@ -139,8 +139,12 @@ export class BridgeRunner {
         sender,
         queue,
         log,
-        systemPrompt: this.opts.systemPrompt,
+        systemPrompt: this.opts.config.systemPrompt ?? this.opts.systemPrompt,
         signal: this.controller.signal,
+        senderBurst: this.opts.config.rateLimit?.burst,
+        senderRefillMs: this.opts.config.rateLimit
+          ? 60_000 / this.opts.config.rateLimit.perMinute
+          : undefined,
       });
       this.wiring = { sender, router };
     }
@@ -162,6 +166,7 @@ export class BridgeRunner {
         const dropped = new Promise<Error | undefined>((resolve) => {
           adapter?.onStatus?.((s: AdapterStatus, err?: Error) => {
             if (s === "disconnected") resolve(err ?? new Error("connection lost"));
+            if (s === "connected" && this.current) void this.wiring?.sender.flush();
           });
           attempt.signal.addEventListener("abort", () => resolve(undefined), { once: true });
         });

@@ -3,6 +3,8 @@
  * Platform bridges with their own folders (telegram, discord, slack, matrix) are listed in registry.ts.
  */
 import type { BridgeDefinition } from "./registry.js";
+import { webhookBridge } from "./webhook/definition.js";
+import { websocketBridge } from "./websocket/definition.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
-export const CORE_BRIDGES: BridgeDefinition<any>[] = [];
+export const CORE_BRIDGES: BridgeDefinition<any>[] = [webhookBridge, websocketBridge];

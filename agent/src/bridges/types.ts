@@ -165,6 +165,10 @@ export interface BridgeCommonConfig {
   groups?: boolean;
   /** false = configured but not started. Default true. */
   enabled?: boolean;
+  /** Per-sender inbound limit (token bucket). Default burst 10, 20 per minute. */
+  rateLimit?: { burst: number; perMinute: number };
+  /** System prompt for this bridge's conversations. */
+  systemPrompt?: string;
 }
 
 /** What an adapter factory receives. */

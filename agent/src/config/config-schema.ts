@@ -5,6 +5,8 @@
  * so a typo fails with file:line:key instead of being silently ignored.
  */
 
+import { type BridgeConfig, bridgesSchema } from "../bridges/config-schema.js";
+
 /** pino log levels, quietest last. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -65,6 +67,8 @@ export interface ClawboxConfig {
   setup?: SetupConfig;
   /** Absent = { actions: "auto" }. */
   system?: SystemConfig;
+  /** Messaging bridges keyed by bridge id (agent/src/bridges/config-schema.ts). Absent = none. */
+  bridges?: Record<string, BridgeConfig>;
 }
 
 /** JSON Schema (draft-07, ajv) of ClawboxConfig with defaults. Exported as a plain object for docs/tools. */
@@ -229,6 +233,7 @@ export const CONFIG_SCHEMA = {
         },
       },
     },
+    bridges: bridgesSchema(),
     log: {
       type: "object",
       default: {},
