@@ -113,6 +113,39 @@ describe("inference engine: completions", () => {
       expect(pieces.every((p) => p.length > 0)).toBe(true);
       expect(pieces.join("")).toBe(result.text);
       expect(service.stats().lastTokensPerSecond).toBeGreaterThan(0);
+      // without onText no text callback runs, and the reply is the same
+      const plain = await service.complete({
+        conversationId: "plain",
+        messages: [{ role: "user", content: "héllo wörld ✓" }],
+        maxTokens: 60,
+        temperature: 0,
+      });
+      expect(plain.text).toBe(result.text);
+      expect(plain.completionTokens).toBe(60);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("warms up at load and leaves every KV cache sequence empty for the first requests", async () => {
+    const { logger, lines } = memoryLogger();
+    const service = createInferenceService({ llama, logger });
+    try {
+      await service.load(spec({ sequences: 2 }));
+      for (const conversationId of ["first", "second"]) {
+        await service.complete({
+          conversationId,
+          messages: [{ role: "user", content: "Hi" }],
+          maxTokens: 4,
+          temperature: 0,
+        });
+      }
+      const completions = lines.filter((l) => l.msg === "completion");
+      // the warm-up rendered this very prompt; a sequence still holding it would reuse its tokens
+      expect(completions.map((l) => [l.sequence, l.warm, l.reusedPromptTokens])).toEqual([
+        [0, false, 0],
+        [1, false, 0],
+      ]);
     } finally {
       await service.close();
     }

@@ -1,4 +1,4 @@
-import type { Llama } from "node-llama-cpp";
+import type { Llama, Token } from "node-llama-cpp";
 import type { Logger } from "pino";
 import { UserError } from "../errors.js";
 import { renderPromptTokens, toChatHistory } from "./chat-format.js";
@@ -193,14 +193,21 @@ class LlamaInferenceService implements InferenceService {
       Math.min(req.maxTokens ?? this.defaultMaxTokens, Math.floor(slot.contextSize / 2)),
     );
     const previous = this.windows.get(req.conversationId);
+    // Every window fitHistory measures is system + the turns from some start, so its length names it; the
+    // chosen one's tokens are handed to the runner instead of rendering and tokenizing the prompt again.
+    const rendered = new Map<number, Token[]>();
     const fitted = fitHistory({
       messages: req.messages,
       budget: slot.contextSize - maxTokens - 1,
       headroom: this.headroom,
-      countTokens: (m: readonly ChatMessage[]) =>
-        renderPromptTokens(slot.model, slot.format.wrapper, toChatHistory(m)).length,
+      countTokens: (m: readonly ChatMessage[]) => {
+        const tokens = renderPromptTokens(slot.model, slot.format.wrapper, toChatHistory(m));
+        rendered.set(m.length, tokens);
+        return tokens.length;
+      },
       ...(previous ? { previous } : {}),
     });
+    const promptTokens = rendered.get(fitted.messages.length);
     this.remember(req.conversationId, fitted.window);
     const lease = slot.acquire(req.conversationId);
     try {
@@ -212,6 +219,7 @@ class LlamaInferenceService implements InferenceService {
         maxTokens,
         signal,
         enqueuedAt,
+        ...(promptTokens ? { promptTokens } : {}),
       });
       this.tokensGenerated += result.completionTokens;
       if (result.completionTokens > 1 && result.generationMs > 0) {
