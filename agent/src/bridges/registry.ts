@@ -5,6 +5,10 @@
  * never load discord.js, matrix-js-sdk, …). The config schema, the manager and the dashboard read this list.
  */
 import { CORE_BRIDGES } from "./core-bridges.js";
+import { discordBridge } from "./discord/definition.js";
+import { matrixBridge } from "./matrix/definition.js";
+import { slackBridge } from "./slack/definition.js";
+import { telegramBridge } from "./telegram/definition.js";
 import type { AdapterContext, BridgeCommonConfig, ChannelAdapter } from "./types.js";
 
 /** JSON Schema fragment (draft-07, ajv) for one property. */
@@ -39,7 +43,7 @@ export type AnyDefinition = BridgeDefinition<any>;
 
 // ── one line per platform bridge type (telegram, discord, slack, matrix; keep sorted). The core's own
 // types (webhook, websocket, irc, xmpp, email, …) are listed in core-bridges.ts. ──────────────────────────
-const BUILT_IN: AnyDefinition[] = [...CORE_BRIDGES];
+const BUILT_IN: AnyDefinition[] = [discordBridge, matrixBridge, slackBridge, telegramBridge, ...CORE_BRIDGES];
 
 const definitions = new Map<string, AnyDefinition>();
 for (const d of BUILT_IN) definitions.set(d.type, d);
