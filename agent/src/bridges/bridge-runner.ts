@@ -168,7 +168,8 @@ export class BridgeRunner {
             if (s === "disconnected") resolve(err ?? new Error("connection lost"));
             if (s === "connected" && this.current) void this.wiring?.sender.flush();
           });
-          attempt.signal.addEventListener("abort", () => resolve(undefined), { once: true });
+          if (attempt.signal.aborted) resolve(undefined);
+          else attempt.signal.addEventListener("abort", () => resolve(undefined), { once: true });
         });
         const wired = adapter;
         const { sender } = this.pipeline(wired);

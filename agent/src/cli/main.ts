@@ -33,6 +33,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ["doctor", async () => (await import("./doctor.js")).register],
   ["status", async () => (await import("./status.js")).register],
   ["setup-code", async () => (await import("./setup-code.js")).register],
+  ["pairing", async () => (await import("./pairing.js")).register],
   ["fleet", async () => (await import("./fleet.js")).register],
 ];
 

@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
+import { type BridgeRoutesOptions, bridgeRoutes } from "../bridges/bridge-routes.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import type { InferenceService, ModelLoadSpec } from "../inference/types.js";
 import type { SetupServices } from "../setup/setup-services.js";
@@ -53,6 +54,8 @@ export interface ServerDeps {
    * agent, so a rotation in one applies to both. Absent → a holder of `token` for this server only.
    */
   tokenRef?: { current: string };
+  /** Bridges and pairing for the dashboard API (needs `setup`); absent → those routes are not served. */
+  bridges?: Omit<BridgeRoutesOptions, "setup">;
   /** Runs first on every request (e.g. httpsRedirect on the plain-HTTP port of a device). */
   onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
@@ -106,6 +109,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       },
     });
   }
+  if (deps.setup && deps.bridges) app.register(bridgeRoutes, { ...deps.bridges, setup: deps.setup });
   if (deps.webRoot) app.register(webAppRoutes, { root: deps.webRoot });
   return app;
 }

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
+import { BridgeManager } from "../bridges/bridge-manager.js";
+import { PairingStore } from "../bridges/pairing-store.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { configDataDir } from "../config/load-config.js";
 import { UserError } from "../errors.js";
@@ -91,6 +93,8 @@ export interface RunningAgent {
   setupCode: string | null;
   /** SHA-256 fingerprint of the TLS certificate when serving HTTPS, else null. */
   tlsFingerprint: string | null;
+  /** The messaging bridges of `config.bridges`; `apply(newMap)` restarts only the changed ones. */
+  bridges: BridgeManager;
   /**
    * Graceful stop: stops accepting connections, lets in-flight requests finish (streams end when their
    * generation does), then frees the model and closes the database. Safe to call twice.
@@ -172,6 +176,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       },
     });
     const setupFlowDone = () => setup.flow.isConfigured();
+    const bridges = new BridgeManager({ db, inference, conversations: store, log: logger });
+    await bridges.apply(config.bridges ?? {});
+    cleanups.push(() => bridges.close());
     const tls = loadTls(config);
     setup.secureCookies = tls !== null;
     let chatRequests = 0;
@@ -201,6 +208,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         configText: opts.configText,
       },
       webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
+      bridges: { manager: bridges, pairing: new PairingStore(db) },
     };
     const countChats = async (request: FastifyRequest) => {
       if (request.url.startsWith("/v1/chat/completions")) chatRequests++;
@@ -244,6 +252,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       model,
       setupCode,
       tlsFingerprint: tls?.fingerprint ?? null,
+      bridges,
       close: () => {
         closing ??= cleanup();
         return closing;
