@@ -141,6 +141,7 @@ export class BridgeRunner {
         log,
         systemPrompt: this.opts.config.systemPrompt ?? this.opts.systemPrompt,
         signal: this.controller.signal,
+        atomic: (fn) => this.opts.db.transaction(fn)(),
         senderBurst: this.opts.config.rateLimit?.burst,
         senderRefillMs: this.opts.config.rateLimit
           ? 60_000 / this.opts.config.rateLimit.perMinute

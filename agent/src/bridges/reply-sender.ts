@@ -32,13 +32,21 @@ export class ReplySender {
     text: string,
     previewMessageId?: string,
   ): Promise<boolean> {
+    return this.sendStored(this.store(replyKey, target, text), previewMessageId);
+  }
+
+  /**
+   * First half of `deliver`, synchronous so callers can put it in one SQLite transaction with their own
+   * writes: chunks `text` and stores the pieces as pending. Returns the stored entries.
+   */
+  store(replyKey: string, target: { chatId: string; threadId?: string }, text: string): OutboxEntry[] {
     const caps = this.opts.adapter.capabilities;
     const chunks = splitText(text, {
       maxLength: caps.maxTextLength,
       unit: caps.lengthUnit,
       singleLine: caps.singleLine,
     });
-    const entries = this.opts.outbox.enqueue(
+    return this.opts.outbox.enqueue(
       chunks.map((t, i) => ({
         id: `${this.opts.bridgeId}/${replyKey}/${i}`,
         bridgeId: this.opts.bridgeId,
@@ -47,6 +55,10 @@ export class ReplySender {
         text: t,
       })),
     );
+  }
+
+  /** Second half of `deliver`: sends stored entries in order; true when all were delivered now. */
+  async sendStored(entries: OutboxEntry[], previewMessageId?: string): Promise<boolean> {
     try {
       for (const [i, e] of entries.entries()) await this.sendEntry(e, i === 0 ? previewMessageId : undefined);
       return true;

@@ -30,7 +30,18 @@ export interface RouterOptions {
   senderRefillMs?: number;
   /** Aborted when the bridge stops: running generations are cancelled (their replies are not stored). */
   signal?: AbortSignal;
+  /**
+   * Runs `fn` as one SQLite transaction (the runner passes `db.transaction`): the inbound bookkeeping and
+   * the reply's storage each cost one commit instead of four. Default: runs `fn` as is.
+   */
+  atomic?: <T>(fn: () => T) => T;
 }
+
+/** What the synchronous first step decided. */
+type Plan =
+  | { kind: "none" }
+  | { kind: "reply"; text: string }
+  | { kind: "converse"; conversationId: string; messages: ChatMessage[]; content: string };
 
 export const HELP_TEXT =
   "Commands: /help (this text), /reset (forget this conversation), /status (model and queue), /model (which model answers).";
@@ -53,36 +64,58 @@ export class BridgeRouter {
 
   /** Handles one inbound message; never throws (errors are logged and, where useful, answered). */
   async handle(msg: InboundMessage): Promise<void> {
-    const { bridgeId, log } = this.opts;
     try {
-      if (!this.opts.dedup.firstSeen(bridgeId, `${msg.chatId}/${msg.id}`)) return;
-      const decision = this.opts.policy.decide(msg);
-      if (decision.kind === "ignore") {
-        log.debug({ chatId: msg.chatId, reason: decision.reason }, "inbound ignored");
-        return;
-      }
-      if (decision.kind === "pair") {
-        log.info({ sender: msg.senderId, outcome: decision.outcome.kind }, "unknown sender: pairing");
-        if (decision.reply) await this.reply(msg, decision.reply);
-        return;
-      }
-      if (!this.limiter.take(msg.senderId || msg.chatId)) {
-        log.info({ sender: msg.senderId }, "inbound rate limit: message dropped");
-        return;
-      }
-      const text = msg.text.trim();
-      if (text.startsWith("/")) {
-        const answer = this.command(msg, text);
-        if (answer !== null) {
-          await this.reply(msg, answer);
-          return;
-        }
-      }
-      if (text === "") return;
-      await this.converse(msg, text);
+      const atomic = this.opts.atomic ?? ((fn) => fn());
+      const plan = atomic(() => this.plan(msg));
+      if (plan.kind === "reply") await this.reply(msg, plan.text);
+      else if (plan.kind === "converse") await this.converse(msg, plan);
     } catch (err) {
-      log.error({ err: err instanceof Error ? err.message : String(err) }, "inbound handling failed");
+      this.opts.log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "inbound handling failed",
+      );
     }
+  }
+
+  /** Synchronous part: dedup → access policy → rate limit → command, or the conversation's next turn stored. */
+  private plan(msg: InboundMessage): Plan {
+    const { bridgeId, log } = this.opts;
+    if (!this.opts.dedup.firstSeen(bridgeId, `${msg.chatId}/${msg.id}`)) return { kind: "none" };
+    const decision = this.opts.policy.decide(msg);
+    if (decision.kind === "ignore") {
+      log.debug({ chatId: msg.chatId, reason: decision.reason }, "inbound ignored");
+      return { kind: "none" };
+    }
+    if (decision.kind === "pair") {
+      log.info({ sender: msg.senderId, outcome: decision.outcome.kind }, "unknown sender: pairing");
+      return decision.reply ? { kind: "reply", text: decision.reply } : { kind: "none" };
+    }
+    if (!this.limiter.take(msg.senderId || msg.chatId)) {
+      log.info({ sender: msg.senderId }, "inbound rate limit: message dropped");
+      return { kind: "none" };
+    }
+    const text = msg.text.trim();
+    if (text.startsWith("/")) {
+      const answer = this.command(msg, text);
+      if (answer !== null) return { kind: "reply", text: answer };
+    }
+    if (text === "") return { kind: "none" };
+    const { conversations, adapter } = this.opts;
+    const conversationId = conversationIdFor(bridgeId, msg);
+    conversations.ensureConversation({
+      id: conversationId,
+      source: adapter.type,
+      title: msg.senderName ?? null,
+    });
+    const history = conversations.getMessages(conversationId, this.opts.historyMessages ?? 40);
+    const content = msg.isDirect || !msg.senderName ? text : `${msg.senderName}: ${text}`;
+    const messages: ChatMessage[] = [
+      ...(this.opts.systemPrompt ? [{ role: "system" as const, content: this.opts.systemPrompt }] : []),
+      ...history.map((m) => ({ role: m.role, content: m.content })),
+      { role: "user", content },
+    ];
+    conversations.appendMessage(conversationId, { role: "user", content });
+    return { kind: "converse", conversationId, messages, content };
   }
 
   private reply(msg: InboundMessage, text: string, previewId?: string): Promise<boolean> {
@@ -117,22 +150,9 @@ export class BridgeRouter {
     }
   }
 
-  private async converse(msg: InboundMessage, text: string): Promise<void> {
-    const { adapter, conversations, inference, bridgeId } = this.opts;
-    const conversationId = conversationIdFor(bridgeId, msg);
-    conversations.ensureConversation({
-      id: conversationId,
-      source: adapter.type,
-      title: msg.senderName ?? null,
-    });
-    const history = conversations.getMessages(conversationId, this.opts.historyMessages ?? 40);
-    const content = msg.isDirect || !msg.senderName ? text : `${msg.senderName}: ${text}`;
-    const messages: ChatMessage[] = [
-      ...(this.opts.systemPrompt ? [{ role: "system" as const, content: this.opts.systemPrompt }] : []),
-      ...history.map((m) => ({ role: m.role, content: m.content })),
-      { role: "user", content },
-    ];
-    conversations.appendMessage(conversationId, { role: "user", content });
+  private async converse(msg: InboundMessage, plan: Extract<Plan, { kind: "converse" }>): Promise<void> {
+    const { adapter, conversations, inference } = this.opts;
+    const { conversationId, messages } = plan;
     const stopTyping = keepTyping(adapter, msg.chatId);
     const streamer = adapter.capabilities.canEdit
       ? new EditStreamer({
@@ -145,6 +165,7 @@ export class BridgeRouter {
       : undefined;
     let soFar = "";
     let answer: string;
+    let stored: { text: string; tokens: number } | undefined;
     try {
       const result = await inference.complete({
         conversationId,
@@ -159,11 +180,7 @@ export class BridgeRouter {
           : undefined,
       });
       answer = result.text.trim() || "(no answer)";
-      conversations.appendMessage(conversationId, {
-        role: "assistant",
-        content: result.text,
-        tokens: result.completionTokens,
-      });
+      stored = { text: result.text, tokens: result.completionTokens };
     } catch (err) {
       answer =
         err instanceof UserError
@@ -175,6 +192,21 @@ export class BridgeRouter {
     }
     const previewId = await streamer?.finish();
     if (this.opts.signal?.aborted) return;
-    await this.reply(msg, answer, previewId);
+    const atomic = this.opts.atomic ?? ((fn) => fn());
+    const entries = atomic(() => {
+      if (stored) {
+        conversations.appendMessage(conversationId, {
+          role: "assistant",
+          content: stored.text,
+          tokens: stored.tokens,
+        });
+      }
+      return this.opts.sender.store(
+        `${msg.chatId}/${msg.id}`,
+        { chatId: msg.chatId, threadId: msg.threadId },
+        answer,
+      );
+    });
+    await this.opts.sender.sendStored(entries, previewId);
   }
 }

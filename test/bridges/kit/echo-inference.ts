@@ -13,6 +13,8 @@ export interface EchoInferenceOptions {
   stream?: boolean;
   /** Awaited before answering (lets a test cut the connection mid-reply). */
   gate?: () => Promise<void>;
+  /** Keep every request in `requests` (tests). Default true; the bench turns it off. */
+  record?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export class EchoInference implements InferenceService {
   }
 
   async complete(req: CompletionRequest): Promise<CompletionResult> {
-    this.requests.push(req);
+    if (this.opts.record !== false) this.requests.push(req);
     const last = [...req.messages].reverse().find((m) => m.role === "user")?.content ?? "";
     const text = this.opts.reply ? this.opts.reply(last) : `echo: ${last}`;
     if (this.opts.gate) await this.opts.gate();
