@@ -2,9 +2,10 @@
  * Bridge types implemented by the core helper (generic webhook, WebSocket channel, IRC, XMPP, e-mail).
  * Platform bridges with their own folders (telegram, discord, slack, matrix) are listed in registry.ts.
  */
+import { ircBridge } from "./irc/definition.js";
 import type { BridgeDefinition } from "./registry.js";
 import { webhookBridge } from "./webhook/definition.js";
 import { websocketBridge } from "./websocket/definition.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
-export const CORE_BRIDGES: BridgeDefinition<any>[] = [webhookBridge, websocketBridge];
+export const CORE_BRIDGES: BridgeDefinition<any>[] = [ircBridge, webhookBridge, websocketBridge];

@@ -1,0 +1,165 @@
+import IRC, { type Client, type IrcMessageEvent } from "irc-framework";
+import { UserError } from "../../errors.js";
+import type {
+  AdapterStatus,
+  BotIdentity,
+  ChannelAdapter,
+  ChannelCapabilities,
+  InboundHandler,
+  OutboundMessage,
+} from "../types.js";
+
+export interface IrcConfig {
+  type: "irc";
+  host: string;
+  port: number;
+  tls: boolean;
+  nick: string;
+  /** USER name; default = nick. */
+  username?: string;
+  realname?: string;
+  /** Server password (PASS); secret. */
+  password?: string;
+  /** SASL PLAIN login of the bot itself (account + password; the password is a secret). */
+  sasl?: { account: string; password: string };
+  /** Channels to join; the bot answers there when addressed ("clawbox: …"). */
+  channels?: string[];
+  /**
+   * Where a sender's stable id comes from. "account" (default): the services/SASL account the server
+   * attaches (IRCv3 account-tag); senders without one cannot be allowlisted or paired. "verified-user":
+   * `user@host` when the server verified the user name (no "~" prefix: ident or PAM) — for servers
+   * without services such as ngIRCd; only as trustworthy as the hosts on that network.
+   */
+  identity?: "account" | "verified-user";
+  /** Bytes of text per line. Default 350 (RFC 2812 §2.3: 512-byte lines including prefix and command). */
+  maxLineBytes?: number;
+}
+
+/**
+ * IRC bridge on irc-framework. DMs (PRIVMSG to the bot's nick) are direct messages; in channels the bot
+ * answers lines addressed to it (`nick: text`, `nick, text`). NOTICEs are never answered (RFC 2812 §3.3.2:
+ * automatic replies must not be sent to them), nor messages tagged IRCv3 `bot`. Replies are one PRIVMSG
+ * per line of at most `maxLineBytes` UTF-8 bytes (the core splits them).
+ */
+export class IrcAdapter implements ChannelAdapter {
+  readonly type = "irc";
+  readonly capabilities: ChannelCapabilities;
+  private client: Client | undefined;
+  private handler: InboundHandler = () => {};
+  private status: ((s: AdapterStatus, e?: Error) => void) | undefined;
+  private seq = 0;
+  private me: BotIdentity | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly config: IrcConfig,
+  ) {
+    this.capabilities = {
+      maxTextLength: config.maxLineBytes ?? 350,
+      lengthUnit: "bytes",
+      singleLine: true,
+      canEdit: false,
+      canTyping: false,
+      threads: false,
+      format: "plain",
+    };
+  }
+
+  onMessage(handler: InboundHandler): void {
+    this.handler = handler;
+  }
+
+  onStatus(handler: (s: AdapterStatus, e?: Error) => void): void {
+    this.status = handler;
+  }
+
+  selfId(): BotIdentity | undefined {
+    return this.me;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const c = this.config;
+    const client = new IRC.Client({ auto_reconnect: false, ping_interval: 30, ping_timeout: 120 });
+    this.client = client;
+    await new Promise<void>((resolve, reject) => {
+      const fail = (why: string) => {
+        client.removeAllListeners();
+        reject(new Error(`IRC ${c.host}:${c.port}: ${why}`));
+      };
+      client.once("registered", () => resolve());
+      client.once("close", () => fail("connection closed before registration (unreachable host or refused)"));
+      client.once("irc error", (e: { error?: string; reason?: string }) => {
+        if (e.error === "sasl_fail") {
+          client.removeAllListeners();
+          reject(
+            new UserError(`IRC bridge "${this.id}": SASL login refused`, {
+              code: "E_BRIDGE_AUTH",
+              fix: "check sasl.account and sasl.password",
+            }),
+          );
+        }
+      });
+      client.once("nick in use", () => fail(`nick ${c.nick} is in use`));
+      signal.addEventListener("abort", () => fail("stopped"), { once: true });
+      client.connect({
+        host: c.host,
+        port: c.port,
+        tls: c.tls,
+        nick: c.nick,
+        username: c.username ?? c.nick,
+        gecos: c.realname ?? "clawbox assistant",
+        password: c.password,
+        account: c.sasl ? { account: c.sasl.account, password: c.sasl.password } : undefined,
+      });
+    });
+    this.me = { id: c.sasl?.account ?? "", name: client.user.nick };
+    client.on("privmsg", (e: IrcMessageEvent) => void this.onPrivmsg(e));
+    client.on("close", () => this.status?.("disconnected", new Error("IRC connection closed")));
+    for (const ch of c.channels ?? []) client.join(ch);
+  }
+
+  private senderId(e: IrcMessageEvent): string {
+    if ((this.config.identity ?? "account") === "account")
+      return e.account && e.account !== "*" ? e.account : "";
+    return e.ident && !e.ident.startsWith("~") ? `${e.ident}@${e.hostname}` : "";
+  }
+
+  private async onPrivmsg(e: IrcMessageEvent): Promise<void> {
+    const nick = this.client?.user.nick ?? this.config.nick;
+    if (e.nick.toLowerCase() === nick.toLowerCase()) return;
+    const isDirect = e.target.toLowerCase() === nick.toLowerCase();
+    let text = e.message;
+    let mentionsBot = isDirect;
+    const addressed = new RegExp(`^${nick.replace(/[^a-zA-Z0-9]/g, "\\$&")}[:,]\\s*`, "i");
+    if (!isDirect && addressed.test(text)) {
+      mentionsBot = true;
+      text = text.replace(addressed, "");
+    }
+    await this.handler({
+      id: typeof e.tags.msgid === "string" ? e.tags.msgid : `${Date.now()}-${++this.seq}`,
+      chatId: isDirect ? e.nick : e.target,
+      senderId: this.senderId(e),
+      senderName: e.nick,
+      isDirect,
+      mentionsBot,
+      isBot: e.tags.bot !== undefined,
+      text,
+    });
+  }
+
+  async send(m: OutboundMessage): Promise<string> {
+    const client = this.client;
+    if (!client?.connected) throw new Error("IRC not connected");
+    client.say(m.chatId, m.text);
+    return `${Date.now()}-${++this.seq}`;
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    client.removeAllListeners();
+    if (client.connected) client.quit("clawbox stopping");
+    client.connection?.transport?.socket?.destroy();
+  }
+}

@@ -1,0 +1,144 @@
+/// <reference path="../../agent/src/bridges/irc/irc-framework.d.ts" />
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Database } from "better-sqlite3";
+import IRC, { type Client, type IrcMessageEvent } from "irc-framework";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
+import { createLogger } from "../../agent/src/log.js";
+import { ConversationStore } from "../../agent/src/store/conversation-store.js";
+import { openDatabase } from "../../agent/src/store/database.js";
+import { EchoInference } from "./kit/echo-inference.js";
+import { startNgircd, type TestIrcd } from "./kit/ngircd.js";
+import { startTcpProxy, type TcpProxy } from "./kit/tcp-proxy.js";
+
+const LONG = Array.from(
+  { length: 25 },
+  (_, i) => `Sentence ${i} of a long answer, with some words in it.`,
+).join(" ");
+let ircd: TestIrcd;
+let proxy: TcpProxy;
+let dir: string;
+let db: Database;
+let manager: BridgeManager;
+let release: () => void = () => {};
+let gate: Promise<void> = Promise.resolve();
+const clients: Client[] = [];
+const inference = new EchoInference({
+  reply: (t) => (t === "long" || t === "cut" ? LONG : `echo: ${t}`),
+  gate: () => gate,
+});
+
+async function until<T>(get: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A person on IRC (ident `ident`, "" = unverified), collecting what the bot says to them. */
+async function person(nick: string, ident: string) {
+  ircd.setNextIdent(ident);
+  const c = new IRC.Client({ auto_reconnect: false });
+  clients.push(c);
+  const heard: string[] = [];
+  c.on("privmsg", (e: IrcMessageEvent) => {
+    if (e.nick === "clawbox") heard.push(e.message);
+  });
+  await new Promise<void>((resolve) => {
+    c.once("registered", () => resolve());
+    c.connect({ host: "127.0.0.1", port: ircd.port, nick, username: nick });
+  });
+  return { heard, say: (text: string) => c.say("clawbox", text) };
+}
+
+beforeAll(async () => {
+  ircd = await startNgircd();
+  proxy = await startTcpProxy(ircd.port);
+  dir = mkdtempSync(join(tmpdir(), "clawbox-irc-"));
+  db = openDatabase(dir);
+  manager = new BridgeManager({
+    db,
+    inference,
+    conversations: new ConversationStore(db),
+    log: createLogger({ level: "silent" }),
+    backoff: { baseMs: 50, maxMs: 200 },
+    flushIntervalMs: 200,
+  });
+  ircd.setNextIdent("clawbox");
+  await manager.apply({
+    "irc-lan": {
+      type: "irc",
+      host: "127.0.0.1",
+      port: proxy.port,
+      tls: false,
+      nick: "clawbox",
+      identity: "verified-user",
+      dmPolicy: "pairing",
+    },
+  });
+  await until(() => manager.runner("irc-lan")?.status().state === "connected", "bot connected");
+});
+
+afterAll(async () => {
+  for (const c of clients) c.quit();
+  await manager?.close();
+  db?.close();
+  await proxy?.close();
+  await ircd?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("IRC bridge against ngIRCd", () => {
+  it("ignores a sender without a verified identity", async () => {
+    const mallory = await person("mallory", "");
+    mallory.say("hello");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mallory.heard).toEqual([]);
+    expect(inference.requests).toHaveLength(0);
+  });
+
+  it("gives an unknown verified sender a pairing code only, and answers after approval", async () => {
+    const alice = await person("alice", "alice");
+    alice.say("hello");
+    const line = await until(
+      () => alice.heard.join(" ").match(/code is ([A-HJ-NP-Z2-9]{8})/),
+      "pairing code",
+    );
+    expect(inference.requests).toHaveLength(0);
+    const runner = manager.runner("irc-lan");
+    // ident user + the host as ngIRCd resolved it (localhost or 127.0.0.1)
+    expect(runner?.pairing.list("irc-lan").map((p) => p.senderId)).toEqual([
+      expect.stringMatching(/^alice@/),
+    ]);
+    runner?.pairing.approve("irc-lan", line[1] as string);
+    alice.heard.length = 0;
+    alice.say("how are you");
+    expect(await until(() => alice.heard[0], "answer")).toBe("echo: how are you");
+
+    alice.heard.length = 0;
+    alice.say("long");
+    await until(() => alice.heard.join(" ") === LONG, "long reply");
+    expect(alice.heard.length).toBeGreaterThan(3);
+    for (const l of alice.heard) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(350);
+
+    // Cut the bot's connection while the answer is being generated: it arrives after the reconnect, once.
+    alice.heard.length = 0;
+    gate = new Promise<void>((r) => {
+      release = r;
+    });
+    alice.say("cut");
+    await until(() => inference.requests.length === 3, "generation started");
+    proxy.cut();
+    await until(() => manager.runner("irc-lan")?.status().state !== "connected", "bot noticed the drop");
+    release();
+    await until(() => alice.heard.join(" ") === LONG, "reply after reconnect", 20_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(alice.heard.join(" ")).toBe(LONG);
+    expect(manager.runner("irc-lan")?.outbox.pending("irc-lan")).toEqual([]);
+  });
+});
