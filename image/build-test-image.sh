@@ -135,11 +135,31 @@ fi
 # 6. Boot loader: GRUB config from the roles' drop-ins (console, security=selinux), and a standalone GRUB EFI
 # binary on the removable-media path (no NVRAM entry needed) that finds the root filesystem by UUID.
 # grub-install is not used: it insists on a mounted FAT ESP, which needs the vfat module on the build host.
+# update-grub cannot be used here: its 10_linux skips a root filesystem on a loop device backed by a file
+# (and would write root=/dev/loopN). The same kernel command line from /etc/default/grub and the roles'
+# drop-ins goes into a grub.cfg written here; on a device, kernel updates run update-grub as usual.
 mkdir -p "$root/boot/grub" "$root/boot/efi"
-chroot "$root" update-grub
-printf 'search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)/boot/grub\nconfigfile ($root)/boot/grub/grub.cfg\n' \
+kernel=$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -n 1)
+cmdline=$(chroot "$root" sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do [ -r "$f" ] && . "$f"; done
+  echo "$GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT"')
+cat > "$root/boot/grub/grub.cfg" <<GRUB
+# clawbox test image (image/build-test-image.sh); update-grub replaces it on a device.
+serial --unit=0 --speed=115200
+terminal_input console serial
+terminal_output console serial
+set timeout=1
+menuentry 'Debian GNU/Linux (clawbox)' {
+  insmod part_gpt
+  insmod ext2
+  search --no-floppy --fs-uuid --set=root $root_uuid
+  linux /boot/$kernel root=UUID=$root_uuid ro $cmdline
+  initrd /boot/initrd.img-${kernel#vmlinuz-}
+}
+GRUB
+# The prefix stays on GRUB's memdisk, which holds every module (the root filesystem has none: no grub-install).
+printf 'search --no-floppy --fs-uuid --set=root %s\nconfigfile ($root)/boot/grub/grub.cfg\n' \
   "$root_uuid" > "$root/root/grub-early.cfg"
-chroot "$root" grub-mkstandalone -O x86_64-efi --modules="part_gpt ext2 search_fs_uuid" \
+chroot "$root" grub-mkstandalone -O x86_64-efi --modules="part_gpt ext2 search_fs_uuid configfile" \
   -o /root/BOOTX64.EFI "boot/grub/grub.cfg=/root/grub-early.cfg"
 mmd -i "$esp_dev" ::/EFI ::/EFI/BOOT
 mcopy -i "$esp_dev" "$root/root/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
