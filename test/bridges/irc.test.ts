@@ -4,31 +4,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import IRC, { type Client, type IrcMessageEvent } from "irc-framework";
+import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
+import { createInferenceService } from "../../agent/src/inference/engine.js";
 import { createLogger } from "../../agent/src/log.js";
 import { ConversationStore } from "../../agent/src/store/conversation-store.js";
 import { openDatabase } from "../../agent/src/store/database.js";
-import { EchoInference } from "./kit/echo-inference.js";
+import { TEST_MODEL_ID, TEST_THREADS, testModelPath } from "../support/test-model.js";
+import { GatedInference } from "./kit/gated-inference.js";
 import { startNgircd, type TestIrcd } from "./kit/ngircd.js";
 import { startTcpProxy, type TcpProxy } from "./kit/tcp-proxy.js";
 
-const LONG = Array.from(
-  { length: 25 },
-  (_, i) => `Sentence ${i} of a long answer, with some words in it.`,
-).join(" ");
+/** Bytes per IRC line in this test: small, so the story model's answers are always split. */
+const LINE_BYTES = 100;
 let ircd: TestIrcd;
 let proxy: TcpProxy;
 let dir: string;
 let db: Database;
 let manager: BridgeManager;
-let release: () => void = () => {};
-let gate: Promise<void> = Promise.resolve();
 const clients: Client[] = [];
-const inference = new EchoInference({
-  reply: (t) => (t === "long" || t === "cut" ? LONG : `echo: ${t}`),
-  gate: () => gate,
-});
+let llama: Llama;
+let inference: GatedInference;
+const squash = (s: string) => s.replace(/\s+/g, " ").trim();
 
 async function until<T>(get: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
@@ -57,6 +55,15 @@ async function person(nick: string, ident: string) {
 }
 
 beforeAll(async () => {
+  llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 0 });
+  inference = new GatedInference(createInferenceService({ llama }));
+  await inference.load({
+    path: await testModelPath(),
+    id: TEST_MODEL_ID,
+    contextSize: 256,
+    threads: TEST_THREADS,
+    gpuLayers: 0,
+  });
   ircd = await startNgircd();
   proxy = await startTcpProxy(ircd.port);
   dir = mkdtempSync(join(tmpdir(), "clawbox-irc-"));
@@ -79,6 +86,7 @@ beforeAll(async () => {
       nick: "clawbox",
       identity: "verified-user",
       dmPolicy: "pairing",
+      maxLineBytes: LINE_BYTES,
     },
   });
   await until(() => manager.runner("irc-lan")?.status().state === "connected", "bot connected");
@@ -90,6 +98,8 @@ afterAll(async () => {
   db?.close();
   await proxy?.close();
   await ircd?.stop();
+  await inference?.close();
+  await llama?.dispose();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -116,29 +126,29 @@ describe("IRC bridge against ngIRCd", () => {
       expect.stringMatching(/^alice@/),
     ]);
     runner?.pairing.approve("irc-lan", line[1] as string);
+    // Approved: the model answers, split into lines of at most LINE_BYTES bytes.
     alice.heard.length = 0;
-    alice.say("how are you");
-    expect(await until(() => alice.heard[0], "answer")).toBe("echo: how are you");
-
-    alice.heard.length = 0;
-    alice.say("long");
-    await until(() => alice.heard.join(" ") === LONG, "long reply");
-    expect(alice.heard.length).toBeGreaterThan(3);
-    for (const l of alice.heard) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(350);
+    alice.say("Tell me a story about a cat.");
+    await until(() => inference.results.length === 1, "the model's answer", 60_000);
+    const story = squash(inference.results[0]?.text ?? "");
+    expect(story.length).toBeGreaterThan(0);
+    await until(() => squash(alice.heard.join(" ")) === story, "whole answer on IRC");
+    if (Buffer.byteLength(story) > LINE_BYTES) expect(alice.heard.length).toBeGreaterThan(1);
+    for (const l of alice.heard) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(LINE_BYTES);
 
     // Cut the bot's connection while the answer is being generated: it arrives after the reconnect, once.
     alice.heard.length = 0;
-    gate = new Promise<void>((r) => {
-      release = r;
-    });
-    alice.say("cut");
-    await until(() => inference.requests.length === 3, "generation started");
+    inference.hold();
+    alice.say("Once upon a time");
+    await until(() => inference.requests.length === 2, "generation started");
     proxy.cut();
     await until(() => manager.runner("irc-lan")?.status().state !== "connected", "bot noticed the drop");
-    release();
-    await until(() => alice.heard.join(" ") === LONG, "reply after reconnect", 20_000);
+    inference.release();
+    await until(() => inference.results.length === 2, "second answer", 60_000);
+    const second = squash(inference.results[1]?.text ?? "");
+    await until(() => squash(alice.heard.join(" ")) === second, "reply after reconnect", 20_000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(alice.heard.join(" ")).toBe(LONG);
+    expect(squash(alice.heard.join(" "))).toBe(second);
     expect(manager.runner("irc-lan")?.outbox.pending("irc-lan")).toEqual([]);
   });
 });
