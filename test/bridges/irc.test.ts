@@ -125,6 +125,8 @@ describe("IRC bridge against ngIRCd", () => {
     expect(runner?.pairing.list("irc-lan").map((p) => p.senderId)).toEqual([
       expect.stringMatching(/^alice@/),
     ]);
+    // The pairing text spans several lines: wait for the last before listening for answers.
+    await until(() => alice.heard.join(" ").includes(`approve irc-lan ${line[1]}`), "whole pairing reply");
     runner?.pairing.approve("irc-lan", line[1] as string);
     // Approved: the model answers, split into lines of at most LINE_BYTES bytes.
     alice.heard.length = 0;

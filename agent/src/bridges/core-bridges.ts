@@ -6,6 +6,7 @@ import { ircBridge } from "./irc/definition.js";
 import type { BridgeDefinition } from "./registry.js";
 import { webhookBridge } from "./webhook/definition.js";
 import { websocketBridge } from "./websocket/definition.js";
+import { xmppBridge } from "./xmpp/definition.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
-export const CORE_BRIDGES: BridgeDefinition<any>[] = [ircBridge, webhookBridge, websocketBridge];
+export const CORE_BRIDGES: BridgeDefinition<any>[] = [ircBridge, webhookBridge, websocketBridge, xmppBridge];
