@@ -133,7 +133,7 @@ export class XmppAdapter implements ChannelAdapter {
 
   async send(m: OutboundMessage): Promise<string> {
     const xmpp = this.xmpp;
-    if (!xmpp || xmpp.status !== "online") throw new Error("XMPP not connected");
+    if (xmpp?.status !== "online") throw new Error("XMPP not connected");
     const id = m.outboxId ?? `clawbox-${Date.now()}-${++this.seq}`;
     await xmpp.send(
       xml(
@@ -148,7 +148,7 @@ export class XmppAdapter implements ChannelAdapter {
 
   async typing(chatId: string): Promise<void> {
     const xmpp = this.xmpp;
-    if (!xmpp || xmpp.status !== "online") return;
+    if (xmpp?.status !== "online") return;
     await xmpp.send(xml("message", { to: chatId, type: "chat" }, xml("composing", { xmlns: CHAT_STATES })));
   }
 
