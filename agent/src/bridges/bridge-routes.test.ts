@@ -110,4 +110,33 @@ describe("bridge dashboard routes", () => {
     expect(after.pending).toEqual([]);
     expect(after.approved.map((x: { senderId: string }) => x.senderId)).toEqual(["alice"]);
   });
+
+  it("test a bridge's connection and say why it failed", async () => {
+    const test = async (config: object) =>
+      (
+        await app.inject({
+          method: "POST",
+          url: "/api/dashboard/bridges/test",
+          headers,
+          payload: { id: "t", config },
+        })
+      ).json();
+    const ok = await test({
+      type: "websocket",
+      token: "another-secret-token-1",
+      listenHost: "127.0.0.1",
+      listenPort: 0,
+    });
+    expect(ok).toMatchObject({ ok: true, botId: "websocket:t" });
+    const typo = await test({
+      type: "websocket",
+      token: "another-secret-token-1",
+      listenPort: 0,
+      colour: "red",
+    });
+    expect(typo).toMatchObject({ ok: false, reason: 't: unknown key "colour"' });
+    const down = await test({ type: "irc", host: "127.0.0.1", port: 1, tls: false, nick: "clawbox" });
+    expect(down.ok).toBe(false);
+    expect(down.reason).toMatch(/IRC 127\.0\.0\.1:1: connection closed before registration/);
+  });
 });
