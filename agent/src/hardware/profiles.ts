@@ -71,7 +71,7 @@ export function loadProfiles(dir: string = hardwareProfilesDir()): DeviceProfile
     checkSemantics(file, body);
     profiles.push({ id, ...body });
   }
-  return profiles.sort((a, b) => a.id.localeCompare(b.id));
+  return profiles.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Checks what JSON Schema cannot: regexes compile, context sizes are ordered, KV-cache/flash-attention pairing. */
@@ -192,7 +192,7 @@ export function matchProfile(
   const hits = profiles
     .map((profile) => ({ profile, why: profileMatches(profile, report) }))
     .filter((h): h is { profile: DeviceProfile; why: string[] } => h.why !== null)
-    .sort((a, b) => b.profile.priority - a.profile.priority || a.profile.id.localeCompare(b.profile.id));
+    .sort((a, b) => b.profile.priority - a.profile.priority || (a.profile.id < b.profile.id ? -1 : 1));
   const best = hits[0];
   if (!best) {
     const archs = [...new Set(profiles.flatMap((p) => p.match.arch ?? []))].sort().join(", ");

@@ -47,7 +47,9 @@ export async function pickDefaultModel(
         why: `recommended for this device (profile ${rec.profile}): ${rec.choice.model} ${rec.choice.quant}`,
       };
   }
-  const newest = [...installed].sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt))[0];
+  const newest = [...installed].sort((a, b) =>
+    a.modifiedAt < b.modifiedAt ? 1 : a.modifiedAt > b.modifiedAt ? -1 : 0,
+  )[0];
   if (!newest) return null;
   return {
     path: newest.path,
