@@ -126,7 +126,8 @@ export class MatrixHomeserverEmulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
-    const path = decodeURIComponent(url.pathname);
+    // Match on the raw path: path parameters (room ids, txnIds with "/") are percent-encoded by the client.
+    const path = url.pathname;
     const method = req.method ?? "GET";
     if (method === "OPTIONS") return json(res, 200, {});
     if (path === "/_matrix/client/versions") {
@@ -186,7 +187,7 @@ export class MatrixHomeserverEmulator {
     if (/^\/_matrix\/client\/v3\/user\/[^/]+\/filter$/.test(path)) return json(res, 200, { filter_id: "1" });
     if (path === "/_matrix/client/v3/sync") return this.sync(req, res, url);
     if (send && method === "PUT") {
-      const [, roomId = "", type = "", txnId = ""] = send;
+      const [roomId = "", type = "", txnId = ""] = send.slice(1, 4).map((p) => decodeURIComponent(p ?? ""));
       const key = `${token}|${txnId}`;
       let eventId = this.txns.get(key);
       if (!eventId) {
@@ -209,7 +210,7 @@ export class MatrixHomeserverEmulator {
       return json(res, 200, { event_id: eventId });
     }
     if (typing && method === "PUT") {
-      this.typing.push({ roomId: typing[1] ?? "", typing: body.typing === true });
+      this.typing.push({ roomId: decodeURIComponent(typing[1] ?? ""), typing: body.typing === true });
       return json(res, 200, {});
     }
     this.unknownPaths.add(`${method} ${path}`);

@@ -23,7 +23,7 @@ import {
   PermanentSendError,
   RateLimitedError,
 } from "../types.js";
-import { matrixLogger } from "./logger.js";
+import { matrixLogger, quietMatrixRootLogger } from "./logger.js";
 
 /** `bridges.<id>` for `type: matrix`. */
 export interface MatrixBridgeConfig extends BridgeCommonConfig {
@@ -100,6 +100,7 @@ export class MatrixAdapter implements ChannelAdapter {
    */
   async start(signal: AbortSignal): Promise<void> {
     if (this.client) return;
+    quietMatrixRootLogger();
     const logger = matrixLogger(this.ctx.log);
     let accessToken = this.config.accessToken;
     let deviceId: string | undefined;

@@ -1,4 +1,4 @@
-import type { Logger } from "matrix-js-sdk/lib/logger.js";
+import { type Logger, logger as sdkRootLogger } from "matrix-js-sdk/lib/logger.js";
 import type { BridgeLogger } from "../types.js";
 
 /**
@@ -16,4 +16,15 @@ export function matrixLogger(log: BridgeLogger, namespace = "matrix-sdk"): Logge
     error: (...msg: unknown[]) => log.warn({ lib: namespace }, text(msg)),
     getChild: (child: string) => matrixLogger(log, `${namespace}:${child}`),
   };
+}
+
+/**
+ * Parts of matrix-js-sdk log through its process-wide root logger (loglevel, to the console) instead of the
+ * client's `logger` option: push-rule defaults, sync token lookups, to-device queues. Keep only its errors.
+ */
+export function quietMatrixRootLogger(): void {
+  (sdkRootLogger as unknown as { setLevel?: (level: string, persist?: boolean) => void }).setLevel?.(
+    "error",
+    false,
+  );
 }

@@ -90,18 +90,22 @@ describe("SlackAdapter against the Web API + Socket Mode emulator (real @slack/b
     expect(emu.sentTo("D100")).toEqual([]);
   });
 
-  it("reconnects after a cut and on refresh_requested; an event whose ack was lost is redelivered with the same id", async () => {
+  it("reconnects after a cut and on refresh_requested; an event whose ack was lost is redelivered with the same id", {
+    timeout: 120_000,
+  }, async () => {
     const { inbox } = await started();
     emu.userSends({ channel: "D100", user: "U200", text: "lost ack" }, { withholdAck: true });
     await waitFor(() => inbox.length === 1, "first delivery");
     emu.cutSocket();
+    // socket-mode notices the dead socket, waits its reconnect delay, then opens a new connection.
     await waitFor(
       () => emu.connections === 2 && inbox.length === 2 && emu.unacked === 0,
       "reconnect and redelivery",
+      50_000,
     );
     expect(inbox[1]?.id).toBe(inbox[0]?.id);
     emu.requestRefresh();
-    await waitFor(() => emu.connections === 3, "refresh reconnect");
+    await waitFor(() => emu.connections === 3, "refresh reconnect", 50_000);
     emu.userSends({ channel: "D100", user: "U200", text: "after refresh" });
     await waitFor(() => inbox.length === 3, "message after refresh");
     expect(inbox.map((m) => m.text)).toEqual(["lost ack", "lost ack", "after refresh"]);

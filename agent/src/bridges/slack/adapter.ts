@@ -211,7 +211,8 @@ function boltLogger(ctx: AdapterContext) {
   let level = LogLevel.WARN;
   const text = (msg: unknown[]) => msg.map(String).join(" ");
   return {
-    debug: (...msg: unknown[]) => ctx.log.debug({ lib: "bolt" }, text(msg)),
+    // Bolt's debug lines include whole request bodies (message texts): never logged.
+    debug: () => undefined,
     info: (...msg: unknown[]) => ctx.log.info({ lib: "bolt" }, text(msg)),
     warn: (...msg: unknown[]) => ctx.log.warn({ lib: "bolt" }, text(msg)),
     error: (...msg: unknown[]) => ctx.log.warn({ lib: "bolt" }, text(msg)),

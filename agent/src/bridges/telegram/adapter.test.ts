@@ -106,9 +106,13 @@ describe("TelegramAdapter against the Bot API emulator (real grammY + auto-retry
     expect(emu.sentTo(5)).toEqual([]);
   });
 
-  it("retries a send whose connection was cut before Telegram got it, delivering exactly once", async () => {
+  it("reports a send cut on the wire as a transient error, so the outbox retries it once", async () => {
     await adapter.start(abort.signal);
     emu.failNext("sendMessage", { kind: "cut" });
+    const err = await adapter.send({ chatId: "9", text: "survives the cut" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(PermanentSendError);
+    expect(err).not.toBeInstanceOf(RateLimitedError);
     await adapter.send({ chatId: "9", text: "survives the cut" });
     expect(emu.sentTo(9).map((m) => m.text)).toEqual(["survives the cut"]);
   });

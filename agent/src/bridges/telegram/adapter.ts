@@ -35,8 +35,8 @@ const MAX_INLINE_RETRY_S = 10;
 const POLL_TIMEOUT_S = 30;
 
 /**
- * Telegram bridge over grammY long polling, with @grammyjs/auto-retry (429 `retry_after` ≤ 10 s and network
- * errors retried at most 3 times inside the call) and @grammyjs/transformer-throttler (Telegram's documented
+ * Telegram bridge over grammY long polling, with @grammyjs/auto-retry (429 `retry_after` ≤ 10 s and 5xx
+ * retried at most 3 times inside the call; network errors go to the core's outbox) and @grammyjs/transformer-throttler (Telegram's documented
  * limits: ~30 msg/s overall, 1 msg/s per chat, 20 msg/min per group).
  * Sender ids are Telegram numeric user ids. Replies are plain text (no parse_mode), ≤ 4096 chars.
  */
@@ -95,7 +95,10 @@ export class TelegramAdapter implements ChannelAdapter {
     }
     const bot = new Bot(this.config.token, { client: { apiRoot }, botInfo: this.me });
     bot.api.config.use(apiThrottler());
-    bot.api.config.use(autoRetry({ maxDelaySeconds: MAX_INLINE_RETRY_S, maxRetryAttempts: 3 }));
+    // Network errors are not retried here: the core's outbox retries them (the same piece, once delivered).
+    bot.api.config.use(
+      autoRetry({ maxDelaySeconds: MAX_INLINE_RETRY_S, maxRetryAttempts: 3, rethrowHttpErrors: true }),
+    );
     bot.on("message:text", (c) => this.dispatch(c));
     bot.catch((err) => this.ctx.log.error({ err: err.error }, "telegram handler failed"));
     this.bot = bot;
