@@ -94,6 +94,9 @@ describe("DiscordAdapter against the REST + gateway emulator (real discord.js)",
     await waitFor(() => inbox.length >= 3, "message after resume");
     expect(inbox.map((m) => m.text)).toEqual(["one", "two", "three"]);
     expect(emu.identifies).toBe(1);
+    // discord.js keeps heartbeating on the resumed connection (HELLO said every 1000 ms); each is ACKed.
+    const before = emu.heartbeats;
+    await waitFor(() => emu.heartbeats >= before + 2, "heartbeats after resume");
   });
 
   it("a send whose response was lost, retried by the outbox with the same id, is posted once", async () => {
