@@ -140,4 +140,19 @@ describe("DiscordAdapter against the REST + gateway emulator (real discord.js)",
     const err2 = await adapter.start(abort.signal).catch((e: unknown) => e);
     expect((err2 as UserError).code).toBe("bridge_bad_token");
   });
+  it("explains an unreachable server as a UserError", async () => {
+    const probe = new (await import("node:net")).Server();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const gone = `http://127.0.0.1:${port}/api`;
+    emu = new DiscordApiEmulator();
+    adapter = new DiscordAdapter(
+      { type: "discord", token: emu.token, apiBase: gone, dmPolicy: "pairing" },
+      { id: "x", log: quietLog },
+    );
+    const err = await adapter.start(abort.signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).code).toBe("bridge_unreachable");
+  });
 });

@@ -131,4 +131,25 @@ describe("MatrixAdapter against the client-server emulator (real matrix-js-sdk 3
     const err2 = await started({ password: "wrong" }).catch((e: unknown) => e);
     expect((err2 as UserError).message).toContain("password");
   });
+  it("explains an unreachable server as a UserError", async () => {
+    const probe = new (await import("node:net")).Server();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const gone = `http://127.0.0.1:${port}`;
+    emu = new MatrixHomeserverEmulator([]);
+    adapter = new MatrixAdapter(
+      {
+        type: "matrix",
+        homeserverUrl: gone,
+        userId: "@clawbox:emulated.test",
+        accessToken: "syt_x",
+        dmPolicy: "pairing",
+      },
+      { id: "x", log: quietLog },
+    );
+    const err = await adapter.start(abort.signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).code).toBe("bridge_unreachable");
+  });
 });

@@ -129,4 +129,19 @@ describe("SlackAdapter against the Web API + Socket Mode emulator (real @slack/b
     expect((rejected as UserError).code).toBe("bridge_bad_token");
     expect((rejected as Error).message).toContain("invalid_auth");
   });
+  it("explains an unreachable server as a UserError", async () => {
+    const probe = new (await import("node:net")).Server();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const gone = `http://127.0.0.1:${port}/api/`;
+    emu = new SlackApiEmulator();
+    adapter = new SlackAdapter(
+      { type: "slack", botToken: emu.botToken, appToken: emu.appToken, apiUrl: gone, dmPolicy: "pairing" },
+      { id: "x", log: quietLog },
+    );
+    const err = await adapter.start(abort.signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).code).toBe("bridge_unreachable");
+  });
 });
