@@ -125,7 +125,7 @@ export class EmailAdapter implements ChannelAdapter {
     for (const uid of uids) {
       const msg = await imap.fetchOne(String(uid), { source: true }, { uid: true });
       await imap.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
-      if (!msg?.source) continue;
+      if (msg === false || !msg.source) continue;
       const mail: ParsedMail = await simpleParser(msg.source);
       const get = (n: string) => {
         const v = mail.headers.get(n);
