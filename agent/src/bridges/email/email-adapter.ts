@@ -125,7 +125,8 @@ export class EmailAdapter implements ChannelAdapter {
     for (const uid of uids) {
       const msg = await imap.fetchOne(String(uid), { source: true }, { uid: true });
       await imap.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
-      if (msg === false || !msg.source) continue;
+      // biome-ignore lint/complexity/useOptionalChain: msg may be false (vanished message), not only undefined
+      if (!msg || !msg.source) continue;
       const mail: ParsedMail = await simpleParser(msg.source);
       const get = (n: string) => {
         const v = mail.headers.get(n);
