@@ -2,10 +2,12 @@
  * `npm run bench [-- --json]`: every benchmark measured side by side in one run on this machine.
  * Prints human lines; with --json the last line is one JSON object with all numbers.
  * Goals (issue 2): apiVsDirectTokensPerSecondRatio ≥ 0.97, defaultVsBestThreadsRatio ≥ 0.95,
- * idleRssOverModelBytes ≤ 120 MiB, detectMs < 2000; (issue 6) fleetStatus50Ms ≤ 2000.
+ * idleRssOverModelBytes ≤ 120 MiB, detectMs < 2000; (issue 4) bridgeMessagesPerSecond ≥ 2000 and
+ * bridgeP99Ms ≤ 5; (issue 6) fleetStatus50Ms ≤ 2000.
  */
 import { detectHardware } from "../../agent/src/hardware/detect.js";
 import { testModelPath } from "../support/test-model.js";
+import { benchBridges } from "./bridge-bench.js";
 import { benchFleet } from "./fleet-bench.js";
 import { benchInference } from "./inference-bench.js";
 import { median, round } from "./stats.js";
@@ -34,6 +36,10 @@ async function main(): Promise<void> {
     `idle RSS ${(inf.idleRssBytes / MiB).toFixed(1)} MiB = model ${(inf.modelFileBytes / MiB).toFixed(1)} MiB + ${(inf.idleRssOverModelBytes / MiB).toFixed(1)} MiB (goal ≤ 120 MiB over the model)`,
     `cold start ${inf.coldStartMs.toFixed(0)} ms; detect ${detectMs.toFixed(0)} ms (goal < 2000 ms)`,
   ];
+  const bridges = await benchBridges(log);
+  lines.push(
+    `bridge (WebSocket, echo model): ${bridges.bridgeMessagesPerSecond.toFixed(0)} messages/s (goal ≥ 2000), added latency p50 ${bridges.bridgeP50Ms.toFixed(2)} ms, p99 ${bridges.bridgeP99Ms.toFixed(2)} ms (goal ≤ 5 ms)`,
+  );
   const fleet = await benchFleet(log);
   lines.push(
     `fleet status over SSH: 10 hosts ${fleet.fleetStatus10Ms.toFixed(0)} ms, 50 hosts ${fleet.fleetStatus50Ms.toFixed(0)} ms (goal ≤ 2000 ms for 50)`,
@@ -54,6 +60,9 @@ async function main(): Promise<void> {
         Object.entries(inf.threadSweep).map(([k, v]) => [k, round(v, 1)]),
       ),
       detectMs: Math.round(detectMs),
+      bridgeMessagesPerSecond: Math.round(bridges.bridgeMessagesPerSecond),
+      bridgeP50Ms: round(bridges.bridgeP50Ms, 2),
+      bridgeP99Ms: round(bridges.bridgeP99Ms, 2),
       fleetStatus10Ms: Math.round(fleet.fleetStatus10Ms),
       fleetStatus50Ms: Math.round(fleet.fleetStatus50Ms),
     };
