@@ -32,9 +32,13 @@ type Maybe<T> = T | undefined | null | false;
 
 async function until<T>(get: () => Maybe<T> | Promise<Maybe<T>>, what: string, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
+  const t0 = Date.now();
   for (;;) {
     const v = await get();
-    if (v) return v;
+    if (v) {
+      if (process.env.E2E_DEBUG) process.stderr.write(`${what}: ${Date.now() - t0} ms\n`);
+      return v;
+    }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -77,6 +77,8 @@ export class EmailAdapter implements ChannelAdapter {
       doSTARTTLS: c.imap.secure ? undefined : false,
       auth: { user: c.imap.user, pass: c.imap.password },
       logger: false,
+      // Enter IDLE 1 s after the last command instead of imapflow's 15 s, so new mail is seen at once.
+      autoIdleDelay: 1000,
     });
     this.imap = imap;
     imap.on("error", () => {});
