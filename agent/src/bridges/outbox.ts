@@ -69,7 +69,7 @@ export class Outbox {
         "UPDATE bridge_outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
       ),
       pending: db.prepare(
-        "SELECT * FROM bridge_outbox WHERE bridge_id = ? AND status = 'pending' ORDER BY created_at, id",
+        "SELECT * FROM bridge_outbox WHERE bridge_id = ? AND status = 'pending' ORDER BY created_at, rowid",
       ),
       prune: db.prepare("DELETE FROM bridge_outbox WHERE status != 'pending' AND created_at < ?"),
     };

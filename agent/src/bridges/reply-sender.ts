@@ -67,8 +67,21 @@ export class ReplySender {
     }
   }
 
-  /** Sends every pending piece of this bridge, oldest first; per chat it stops at the first transient error. Returns pieces sent. */
-  async flush(): Promise<number> {
+  private flushing: Promise<number> | null = null;
+
+  /**
+   * Sends every pending piece of this bridge, oldest first; per chat it stops at the first transient error.
+   * Returns pieces sent. One flush at a time: a call while one runs joins it (a periodic timer and a
+   * reconnect may both ask), so queued pieces are not walked twice through the per-chat rate gap.
+   */
+  flush(): Promise<number> {
+    this.flushing ??= this.flushOnce().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<number> {
     const byChat = new Map<string, OutboxEntry[]>();
     for (const e of this.opts.outbox.pending(this.opts.bridgeId)) {
       byChat.set(e.chatId, [...(byChat.get(e.chatId) ?? []), e]);
@@ -77,7 +90,11 @@ export class ReplySender {
       [...byChat.values()].map(async (list) => {
         let sent = 0;
         try {
-          for (const e of list) if (await this.sendEntry(e)) sent++;
+          for (const e of list) {
+            // Delivered meanwhile by the live path: skip it without paying the chat's rate gap.
+            if (this.opts.outbox.get(e.id)?.status !== "pending") continue;
+            if (await this.sendEntry(e)) sent++;
+          }
         } catch {
           // stays pending for the next flush
         }
