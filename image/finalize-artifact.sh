@@ -9,7 +9,8 @@ img=$1 manifest=$2 flavour=$3 version=$4
 [ -f "$manifest" ] || { echo "finalize-artifact: no manifest at $manifest" >&2; exit 1; }
 dir=$(dirname "$img")
 base=$(basename "$img" .img)
-xz -T0 -6 --force --keep "$img"
+# CLAWBOX_XZ_LEVEL: xz preset (default 6: releases; the CI test image uses 1, see build-test-image.sh).
+xz -T0 "-${CLAWBOX_XZ_LEVEL:-6}" --force --keep "$img"
 (cd "$dir" && sha256sum "$base.img.xz" > "$base.img.xz.sha256")
 python3 - "$manifest" "$dir/$base.img.xz" "$flavour" "$version" "$dir/$base.manifest.json" <<'PY'
 import hashlib, json, os, sys
