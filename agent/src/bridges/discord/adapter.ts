@@ -11,14 +11,13 @@ import {
   Routes,
 } from "discord.js";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import {
   type AdapterContext,
-  type AdapterStatus,
   type BotIdentity,
   type BridgeCommonConfig,
   type ChannelAdapter,
   type ChannelCapabilities,
-  type InboundHandler,
   type InboundMessage,
   type OutboundMessage,
   PermanentSendError,
@@ -47,7 +46,7 @@ const DISALLOWED_INTENTS = 4014;
  * as `nonce` with `enforce_nonce`, so a retried send after a lost response does not post twice.
  * Sender ids are Discord user snowflakes.
  */
-export class DiscordAdapter implements ChannelAdapter {
+export class DiscordAdapter extends AdapterHooks implements ChannelAdapter {
   readonly type = "discord";
   readonly id: string;
   /** Source: Discord API docs, Create Message `content` "up to 2000 characters"; ~5 edits/5 s per channel. */
@@ -63,22 +62,13 @@ export class DiscordAdapter implements ChannelAdapter {
   private readonly config: DiscordBridgeConfig;
   private readonly ctx: AdapterContext;
   private client: Client | undefined;
-  private handler: InboundHandler | undefined;
-  private statusHandler: ((status: AdapterStatus, error?: Error) => void) | undefined;
   private me: BotIdentity | undefined;
 
   constructor(config: DiscordBridgeConfig, ctx: AdapterContext) {
+    super();
     this.config = config;
     this.ctx = ctx;
     this.id = ctx.id;
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (status: AdapterStatus, error?: Error) => void): void {
-    this.statusHandler = handler;
   }
 
   selfId(): BotIdentity | undefined {

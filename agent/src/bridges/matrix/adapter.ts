@@ -10,14 +10,13 @@ import {
   SyncState,
 } from "matrix-js-sdk";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import {
   type AdapterContext,
-  type AdapterStatus,
   type BotIdentity,
   type BridgeCommonConfig,
   type ChannelAdapter,
   type ChannelCapabilities,
-  type InboundHandler,
   type InboundMessage,
   type OutboundMessage,
   PermanentSendError,
@@ -53,7 +52,7 @@ const POLL_TIMEOUT_MS = 30_000;
  * Sends use the outbox id as the transaction id, which the spec makes idempotent per access token, so a
  * retried send never posts twice. Edits are `m.replace` relations. Sender ids are Matrix user ids.
  */
-export class MatrixAdapter implements ChannelAdapter {
+export class MatrixAdapter extends AdapterHooks implements ChannelAdapter {
   readonly type = "matrix";
   readonly id: string;
   /** Matrix has no hard text limit besides the 65,536-byte event size (spec "Size limits"); 16,000 chars is a chosen, readable bound well under it. */
@@ -69,23 +68,14 @@ export class MatrixAdapter implements ChannelAdapter {
   private readonly config: MatrixBridgeConfig;
   private readonly ctx: AdapterContext;
   private client: MatrixClient | undefined;
-  private handler: InboundHandler | undefined;
-  private statusHandler: ((status: AdapterStatus, error?: Error) => void) | undefined;
   private me: BotIdentity | undefined;
   private txnCounter = 0;
 
   constructor(config: MatrixBridgeConfig, ctx: AdapterContext) {
+    super();
     this.config = config;
     this.ctx = ctx;
     this.id = ctx.id;
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (status: AdapterStatus, error?: Error) => void): void {
-    this.statusHandler = handler;
   }
 
   selfId(): BotIdentity | undefined {

@@ -1,13 +1,12 @@
 import { App, LogLevel } from "@slack/bolt";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import {
   type AdapterContext,
-  type AdapterStatus,
   type BotIdentity,
   type BridgeCommonConfig,
   type ChannelAdapter,
   type ChannelCapabilities,
-  type InboundHandler,
   type InboundMessage,
   type OutboundMessage,
   PermanentSendError,
@@ -48,7 +47,7 @@ const PERMANENT = new Set([
  * chat.update with mrkdwn text; channel replies go into the thread of the asking message.
  * Sender ids are Slack user ids (`U…`/`W…`). Slack has no typing indicator for bots.
  */
-export class SlackAdapter implements ChannelAdapter {
+export class SlackAdapter extends AdapterHooks implements ChannelAdapter {
   readonly type = "slack";
   readonly id: string;
   /**
@@ -68,22 +67,13 @@ export class SlackAdapter implements ChannelAdapter {
   private readonly config: SlackBridgeConfig;
   private readonly ctx: AdapterContext;
   private app: BoltApp | undefined;
-  private handler: InboundHandler | undefined;
-  private statusHandler: ((status: AdapterStatus, error?: Error) => void) | undefined;
   private me: BotIdentity | undefined;
 
   constructor(config: SlackBridgeConfig, ctx: AdapterContext) {
+    super();
     this.config = config;
     this.ctx = ctx;
     this.id = ctx.id;
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (status: AdapterStatus, error?: Error) => void): void {
-    this.statusHandler = handler;
   }
 
   selfId(): BotIdentity | undefined {

@@ -3,14 +3,13 @@ import { apiThrottler } from "@grammyjs/transformer-throttler";
 import { Bot, type Context, GrammyError, HttpError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import {
   type AdapterContext,
-  type AdapterStatus,
   type BotIdentity,
   type BridgeCommonConfig,
   type ChannelAdapter,
   type ChannelCapabilities,
-  type InboundHandler,
   type InboundMessage,
   type OutboundMessage,
   PermanentSendError,
@@ -40,7 +39,7 @@ const POLL_TIMEOUT_S = 30;
  * limits: ~30 msg/s overall, 1 msg/s per chat, 20 msg/min per group).
  * Sender ids are Telegram numeric user ids. Replies are plain text (no parse_mode), ≤ 4096 chars.
  */
-export class TelegramAdapter implements ChannelAdapter {
+export class TelegramAdapter extends AdapterHooks implements ChannelAdapter {
   readonly type = "telegram";
   readonly id: string;
   /** Source: Bot API docs, sendMessage `text` "1-4096 characters"; FAQ: avoid > 1 msg/s per chat. */
@@ -57,22 +56,13 @@ export class TelegramAdapter implements ChannelAdapter {
   private readonly ctx: AdapterContext;
   private bot: Bot | undefined;
   private me: UserFromGetMe | undefined;
-  private handler: InboundHandler | undefined;
-  private statusHandler: ((status: AdapterStatus, error?: Error) => void) | undefined;
   private polling: Promise<void> | undefined;
 
   constructor(config: TelegramBridgeConfig, ctx: AdapterContext) {
+    super();
     this.config = config;
     this.ctx = ctx;
     this.id = ctx.id;
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (status: AdapterStatus, error?: Error) => void): void {
-    this.statusHandler = handler;
   }
 
   selfId(): BotIdentity | undefined {
