@@ -155,7 +155,8 @@ describe("recommend", () => {
 
   it("serialises to the JSON contract of the issue", () => {
     const rec = JSON.parse(JSON.stringify(recommend(device(7.3), profile("raspberry-pi-5"), catalogue)));
-    expect(Object.keys(rec)).toEqual(["profile", "reason", "choice", "alternatives"]);
+    // the issue's four keys first; reasonParts (the reason as message keys, for the web app) is an addition
+    expect(Object.keys(rec)).toEqual(["profile", "reason", "choice", "alternatives", "reasonParts"]);
     expect(rec.profile).toBe("raspberry-pi-5");
     expect(Object.keys(rec.choice)).toEqual([
       "model",

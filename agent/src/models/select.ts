@@ -5,8 +5,9 @@
 import type { DeviceProfile } from "../hardware/profile-types.js";
 import { resolveThreads } from "../hardware/profiles.js";
 import type { HardwareReport } from "../hardware/types.js";
-import { explainChoice, explainNothingFits, noteFor } from "./explain.js";
+import { explainChoiceParts, explainNothingFitsParts, notePartsFor } from "./explain.js";
 import { DEFAULT_HEADROOM, type MemoryBudget, memoryBudget, type PlacedEstimate, placeModel } from "./fit.js";
+import { renderReasonEn } from "./reason-parts.js";
 import { type DeviceSpeed, deviceSpeed, estimateTokensPerSecond } from "./speed.js";
 import {
   type Alternative,
@@ -192,6 +193,7 @@ export function recommend(
     .filter((p) => p.model !== chosen?.model)
     .map((p) => {
       const c = p.best ?? closest(p.candidates);
+      const noteParts = notePartsFor(c, chosen, ctx);
       return {
         model: p.model.id,
         quant: c.file.quant,
@@ -199,20 +201,23 @@ export function recommend(
         memory: roundMemory(c.placed.memory),
         estimatedTokensPerSecond: round1(c.tokensPerSecond),
         fit: c.fit,
-        note: noteFor(c, chosen, ctx),
+        note: renderReasonEn(noteParts),
+        noteParts,
       };
     })
     .sort((a, b) => qualityOf(catalogue, b.model) - qualityOf(catalogue, a.model));
 
   if (!chosen) {
+    const reasonParts = explainNothingFitsParts(
+      perModel.map((p) => closest(p.candidates)),
+      ctx,
+    );
     return {
       profile: profile.id,
-      reason: explainNothingFits(
-        perModel.map((p) => closest(p.candidates)),
-        ctx,
-      ),
+      reason: renderReasonEn(reasonParts),
       choice: null,
       alternatives,
+      reasonParts,
     };
   }
   const choice: Choice = {
@@ -230,12 +235,8 @@ export function recommend(
   };
   const others = selectable.slice(1).map((s) => s.best);
   const rejected = perModel.filter((p) => p.best === null).map((p) => closest(p.candidates));
-  return {
-    profile: profile.id,
-    reason: explainChoice(chosen, [...others, ...rejected], ctx),
-    choice,
-    alternatives,
-  };
+  const reasonParts = explainChoiceParts(chosen, [...others, ...rejected], ctx);
+  return { profile: profile.id, reason: renderReasonEn(reasonParts), choice, alternatives, reasonParts };
 }
 
 /** Choice tier of a candidate (lower is better), or null when it cannot be chosen (memory or disk). */

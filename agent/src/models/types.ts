@@ -1,3 +1,5 @@
+import type { ReasonPart } from "./reason-parts.js";
+
 /**
  * Model catalogue (`hardware-profiles/catalogue.yaml`, schema `hardware-profiles/catalogue.schema.json`)
  * and the recommendation shapes printed by `clawbox recommend --json`.
@@ -90,8 +92,10 @@ export interface Alternative {
   memory: MemoryEstimate;
   estimatedTokensPerSecond: number;
   fit: Fit;
-  /** One sentence: why it was not chosen. */
+  /** One sentence: why it was not chosen (English, rendered from `noteParts`). */
   note: string;
+  /** The same as message keys + numbers (reason-parts.ts), for the web app's languages. */
+  noteParts?: ReasonPart[];
 }
 
 export interface Recommendation {
@@ -99,4 +103,6 @@ export interface Recommendation {
   reason: string;
   choice: Choice | null;
   alternatives: Alternative[];
+  /** `reason` as message keys + numbers (reason-parts.ts), for the web app's languages; `reason` is its English. */
+  reasonParts?: ReasonPart[];
 }
