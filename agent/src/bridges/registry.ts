@@ -7,6 +7,7 @@
 import { CORE_BRIDGES } from "./core-bridges.js";
 import { discordBridge } from "./discord/definition.js";
 import { matrixBridge } from "./matrix/definition.js";
+import { signalBridge } from "./signal/definition.js";
 import { slackBridge } from "./slack/definition.js";
 import { telegramBridge } from "./telegram/definition.js";
 import type { AdapterContext, BridgeCommonConfig, ChannelAdapter } from "./types.js";
@@ -41,9 +42,16 @@ export interface BridgeDefinition<C extends BridgeCommonConfig = BridgeCommonCon
 // biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
 export type AnyDefinition = BridgeDefinition<any>;
 
-// ── one line per platform bridge type (telegram, discord, slack, matrix; keep sorted). The core's own
+// ── one line per platform bridge type (discord, matrix, signal, slack, telegram; keep sorted). The core's own
 // types (webhook, websocket, irc, xmpp, email, …) are listed in core-bridges.ts. ──────────────────────────
-const BUILT_IN: AnyDefinition[] = [discordBridge, matrixBridge, slackBridge, telegramBridge, ...CORE_BRIDGES];
+const BUILT_IN: AnyDefinition[] = [
+  discordBridge,
+  matrixBridge,
+  signalBridge,
+  slackBridge,
+  telegramBridge,
+  ...CORE_BRIDGES,
+];
 
 const definitions = new Map<string, AnyDefinition>();
 for (const d of BUILT_IN) definitions.set(d.type, d);
