@@ -1,54 +1,117 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from "fastify";
+import { UserError } from "../errors.js";
 import { sessionGuard } from "../server/routes/session-guard.js";
+import { setupGuard } from "../server/routes/setup-guard.js";
 import type { SetupServices } from "../setup/setup-services.js";
+import type { BridgeConfigStore } from "./bridge-config-store.js";
+import { bridgeTypeInfos, restoreSecrets } from "./bridge-entry.js";
 import type { BridgeManager } from "./bridge-manager.js";
 import type { BridgeConfig } from "./config-schema.js";
 import type { PairingStore } from "./pairing-store.js";
-import { testBridgeConnection } from "./test-connection.js";
+import { type ConnectionTestResult, testBridgeConnection } from "./test-connection.js";
 
 export interface BridgeRoutesOptions {
   setup: SetupServices;
   /** Running bridges (absent when the agent runs none). */
   manager?: BridgeManager;
+  /** Saves and applies changes of the `bridges:` map; absent → PUT/DELETE answer 501 E_NO_BRIDGE_STORE. */
+  configStore?: BridgeConfigStore;
   pairing: PairingStore;
 }
 
+const badRequest = (message: string) =>
+  new UserError(message, { code: "E_BAD_REQUEST", fix: "send {id, config}" });
+
 /**
- * Dashboard API for bridges and pairing, behind the admin session (cookie + CSRF on POST/DELETE):
+ * Dashboard API for bridges and pairing, behind the admin session (cookie + CSRF on POST/PUT/DELETE):
+ * - `GET /api/dashboard/bridge-types` → `{types: BridgeTypeInfo[]}` (from the registry: schema, secrets, id hint)
  * - `GET /api/dashboard/bridges` → `{bridges: BridgeOverview[]}` (state, last error + fix; secrets "********")
+ * - `PUT /api/dashboard/bridges/:id` `{config}` → `{change, bridge}`: validated, saved to the config file,
+ *   only that bridge (re)started; secrets sent as "********" keep their stored value
+ * - `DELETE /api/dashboard/bridges/:id` → `{change}`: removed from the file, only that bridge stopped
+ * - `POST /api/dashboard/bridges/test` `{id, config}` → ConnectionTestResult (connects once, then disconnects)
  * - `GET /api/dashboard/pairing` → `{pending: PairingRequest[], approved: ApprovedSender[]}`
  * - `POST /api/dashboard/pairing/:bridgeId/:code/approve` | `/deny` → `{request}`; 404 E_PAIRING_UNKNOWN
  * - `DELETE /api/dashboard/pairing/:bridgeId/approved/:senderId` → `{revoked: boolean}`
- * - `POST /api/dashboard/bridges/test` `{id, config}` → ConnectionTestResult (connects once, then disconnects)
+ * The wizard's messaging step gets the bridge routes (not pairing) under `/api/setup/` behind the setup
+ * code (setupGuard: 401/403/429, 410 after finish): `GET bridge-types`, `GET bridges`, `POST bridges/test`,
+ * `PUT bridges/:id`, `DELETE bridges/:id`. No answer contains a secret.
  */
 export async function bridgeRoutes(app: FastifyInstance, o: BridgeRoutesOptions): Promise<void> {
-  app.addHook("onRequest", sessionGuard(o.setup));
-  app.get("/api/dashboard/bridges", async () => ({ bridges: o.manager?.overview() ?? [] }));
-  app.post<{ Body: { id?: string; config?: BridgeConfig } }>(
-    "/api/dashboard/bridges/test",
-    async (request, reply) => {
-      const { id, config } = request.body ?? {};
-      if (typeof id !== "string" || !config || typeof config !== "object") {
-        return reply.code(400).send({ error: { message: "send {id, config}", code: "E_BAD_REQUEST" } });
-      }
-      return testBridgeConnection(id, config, request.log);
-    },
-  );
-  app.get("/api/dashboard/pairing", async () => ({
-    pending: o.pairing.list(),
-    approved: o.pairing.approved(),
+  app.register(async (dash) => {
+    dash.addHook("onRequest", sessionGuard(o.setup));
+    dash.register(bridgeEditRoutes, { prefix: "/api/dashboard", ...o });
+    dash.get("/api/dashboard/pairing", async () => ({
+      pending: o.pairing.list(),
+      approved: o.pairing.approved(),
+    }));
+    dash.post<{ Params: { bridgeId: string; code: string; action: string } }>(
+      "/api/dashboard/pairing/:bridgeId/:code/:action",
+      async (request, reply) => {
+        const { bridgeId, code, action } = request.params;
+        if (action === "approve") return { request: o.pairing.approve(bridgeId, code) };
+        if (action === "deny") return { request: o.pairing.deny(bridgeId, code) };
+        return reply.code(404).send({ error: { message: `unknown action ${action}`, code: "E_NOT_FOUND" } });
+      },
+    );
+    dash.delete<{ Params: { bridgeId: string; senderId: string } }>(
+      "/api/dashboard/pairing/:bridgeId/approved/:senderId",
+      async (request) => ({ revoked: o.pairing.revoke(request.params.bridgeId, request.params.senderId) }),
+    );
+  });
+  app.register(async (setup) => {
+    setup.addHook("onRequest", setupGuard(o.setup));
+    setup.register(bridgeEditRoutes, { prefix: "/api/setup", ...o });
+  });
+}
+
+/** The bridge list/types/test/save/remove routes, mounted under a prefix by `bridgeRoutes` (guard set there). */
+const bridgeEditRoutes: FastifyPluginAsync<BridgeRoutesOptions> = async (app, o) => {
+  const store = () => {
+    if (!o.configStore) {
+      throw new UserError("this agent was started without bridge support", {
+        code: "E_NO_BRIDGE_STORE",
+        status: 501,
+        fix: "restart the agent with `clawbox start` (it manages bridges)",
+      });
+    }
+    return o.configStore;
+  };
+  const overviewOf = (id: string) => o.manager?.overview().find((b) => b.id === id) ?? null;
+
+  app.get("/bridge-types", async () => ({ types: bridgeTypeInfos() }));
+  app.get("/bridges", async () => ({ bridges: o.manager?.overview() ?? [] }));
+  app.post<{ Body: { id?: unknown; config?: unknown } }>("/bridges/test", async (request) => {
+    const { id, config } = request.body ?? {};
+    if (typeof id !== "string" || !config || typeof config !== "object" || Array.isArray(config)) {
+      throw badRequest("the body must be {id, config}");
+    }
+    return testWithStoredSecrets(id, config as BridgeConfig, o.configStore, request.log);
+  });
+  app.put<{ Params: { id: string }; Body: { config?: unknown } }>("/bridges/:id", async (request) => {
+    const config = request.body?.config;
+    if (config === undefined) throw badRequest("the body must be {config}");
+    const change = await store().put(request.params.id, config);
+    return { change, bridge: overviewOf(change.id) };
+  });
+  app.delete<{ Params: { id: string } }>("/bridges/:id", async (request) => ({
+    change: await store().remove(request.params.id),
   }));
-  app.post<{ Params: { bridgeId: string; code: string; action: string } }>(
-    "/api/dashboard/pairing/:bridgeId/:code/:action",
-    async (request, reply) => {
-      const { bridgeId, code, action } = request.params;
-      if (action === "approve") return { request: o.pairing.approve(bridgeId, code) };
-      if (action === "deny") return { request: o.pairing.deny(bridgeId, code) };
-      return reply.code(404).send({ error: { message: `unknown action ${action}`, code: "E_NOT_FOUND" } });
-    },
-  );
-  app.delete<{ Params: { bridgeId: string; senderId: string } }>(
-    "/api/dashboard/pairing/:bridgeId/approved/:senderId",
-    async (request) => ({ revoked: o.pairing.revoke(request.params.bridgeId, request.params.senderId) }),
-  );
+};
+
+/** testBridgeConnection with "********" secrets replaced by the stored ones; a missing one is a failed test. */
+async function testWithStoredSecrets(
+  id: string,
+  config: BridgeConfig,
+  store: BridgeConfigStore | undefined,
+  log: FastifyBaseLogger,
+): Promise<ConnectionTestResult> {
+  let full: BridgeConfig;
+  try {
+    full = restoreSecrets(id, config, store?.get(id));
+  } catch (err) {
+    const e = err as UserError;
+    return { ok: false, reason: e.message, fix: e.fix, ms: 0 };
+  }
+  return testBridgeConnection(id, full, log);
 }

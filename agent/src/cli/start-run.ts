@@ -37,6 +37,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
     logRing,
     modelStore,
     configText: () => (loaded.file ? readFileSync(loaded.file, "utf8") : null),
+    configFile: loaded.file,
     hardwareOverview: (report, profileId, languages) =>
       hardwareOverview(report, profiles, profileId, catalogue, modelStore, {
         ...config.recommend,

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
+import { BridgeConfigStore } from "../bridges/bridge-config-store.js";
 import { BridgeManager } from "../bridges/bridge-manager.js";
 import { PairingStore } from "../bridges/pairing-store.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
@@ -14,6 +15,8 @@ import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
 import { REPO_ROOT } from "../paths.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
+import { startupModel } from "../setup/model-choice.js";
+import { SettingsStore } from "../setup/settings-store.js";
 import type { HardwareOverview } from "../setup/setup-services.js";
 import { ConversationStore } from "../store/conversation-store.js";
 import { openDatabase } from "../store/database.js";
@@ -77,6 +80,11 @@ export interface StartAgentOptions {
   system?: SystemActions;
   /** Config file text for the dashboard's backup. */
   configText?: () => string | null;
+  /**
+   * The config file the agent was started with: bridges added/changed/removed in the dashboard or the
+   * wizard are saved there. Absent/null → such changes apply until the agent stops, unsaved.
+   */
+  configFile?: string | null;
 }
 
 export interface RunningAgent {
@@ -132,7 +140,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     let model: LoadedModelInfo | null = null;
     if (config.model) model = await inference.load(await resolveModel(config.model));
     else {
-      const pick = await opts.defaultModel?.(report, runtime.profile);
+      // the model chosen in the setup wizard wins over the default recommendation
+      const pick = startupModel(new SettingsStore(db)) ?? (await opts.defaultModel?.(report, runtime.profile));
       if (pick) {
         logger.info({ path: pick.path, why: pick.why }, "no model configured: loading one from the store");
         const tuned: RuntimeSettings = {
@@ -168,8 +177,15 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
               setupFlowLanguages(setup.flow.status().language),
             ) as Promise<HardwareOverview>
         : undefined,
+      // The wizard's model (already stored, or when its download is done) is written to the config file's
+      // `model` and loaded; see setup/model-choice.ts.
+      modelChoice: {
+        configFile: opts.configFile ?? null,
+        resolve: (ref) => opts.resolveStoreId(ref),
+        load: async (path) => inference.load(await resolveModel(path)),
+      },
       onModelDownloaded: async (stored) => {
-        // The wizard's download becomes the running model; later pulls from the dashboard do not switch.
+        // After setup a pull from the dashboard loads only when no model is loaded; it does not switch.
         if (inference.model && setupFlowDone()) return;
         logger.info({ path: stored.path }, "loading the downloaded model");
         await inference.load(await resolveModel(stored.path));
@@ -208,7 +224,11 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         configText: opts.configText,
       },
       webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
-      bridges: { manager: bridges, pairing: new PairingStore(db) },
+      bridges: {
+        manager: bridges,
+        configStore: new BridgeConfigStore(opts.configFile ?? null, bridges, config.bridges ?? {}),
+        pairing: new PairingStore(db),
+      },
     };
     const countChats = async (request: FastifyRequest) => {
       if (request.url.startsWith("/v1/chat/completions")) chatRequests++;

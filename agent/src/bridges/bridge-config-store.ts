@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from "node:fs";
+import { type Document, isMap, parseDocument } from "yaml";
+import { writeFileAtomic } from "../config/atomic-write.js";
+import { configValidator } from "../config/load-config.js";
+import { UserError } from "../errors.js";
+import { checkBridgeId, restoreSecrets, validateBridgeEntry } from "./bridge-entry.js";
+import type { BridgeManager } from "./bridge-manager.js";
+import type { BridgeConfig } from "./config-schema.js";
+
+/** What a change did: the config file written (null = none, kept in memory only) and the bridges touched. */
+export interface BridgeChange {
+  id: string;
+  /** The config file the change was saved to, or null when the agent runs without one. */
+  savedTo: string | null;
+  started: string[];
+  stopped: string[];
+  restarted: string[];
+}
+
+/**
+ * The `bridges:` map as the dashboard and the wizard change it. Each change is validated (registry
+ * sub-schemas), written to the config file atomically (the YAML document is edited in place, so the
+ * owner's other keys and comments stay), then handed to `BridgeManager.apply`, which restarts only the
+ * bridge whose entry changed. Changes run one at a time (a second waits for the first).
+ */
+export class BridgeConfigStore {
+  private running: Record<string, BridgeConfig>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param file the config file the agent was started with (`--config`, or the device's), or null: changes
+   *   then apply until the agent stops but are not saved.
+   * @param manager the running bridges; `initial` must be the map it was last `apply`d with (config.bridges).
+   */
+  constructor(
+    readonly file: string | null,
+    private readonly manager: BridgeManager,
+    initial: Record<string, BridgeConfig>,
+  ) {
+    this.running = { ...initial };
+  }
+
+  /** The stored entry of bridge `id` (secrets included: never send it to a client), or undefined. */
+  get(id: string): BridgeConfig | undefined {
+    return this.running[id];
+  }
+
+  /**
+   * Adds or replaces bridge `id`. Secret keys sent as "********" keep their stored value. Throws UserError:
+   * 400 E_BRIDGE_ID / E_BRIDGE_CONFIG (naming bridge and key) / E_BRIDGE_SECRET, E_CONFIG_FILE when the
+   * file cannot be read, parsed or written. Nothing is written or restarted when it throws.
+   */
+  put(id: string, config: unknown): Promise<BridgeChange> {
+    return this.serial(async () => {
+      checkBridgeId(id);
+      const given =
+        config && typeof config === "object" && !Array.isArray(config)
+          ? restoreSecrets(id, config as BridgeConfig, this.running[id])
+          : config;
+      const full = validateBridgeEntry(id, given);
+      this.save((doc) => {
+        if (!isMap(doc.get("bridges"))) doc.set("bridges", doc.createNode({}));
+        doc.setIn(["bridges", id], doc.createNode(given));
+      });
+      return this.applyMap(id, { ...this.running, [id]: full });
+    });
+  }
+
+  /**
+   * Removes bridge `id` and stops only it. Throws UserError 404 E_BRIDGE_UNKNOWN when there is no such
+   * bridge, E_CONFIG_FILE as in `put`.
+   */
+  remove(id: string): Promise<BridgeChange> {
+    return this.serial(async () => {
+      if (!this.running[id]) {
+        throw new UserError(`there is no bridge "${id}"`, {
+          code: "E_BRIDGE_UNKNOWN",
+          status: 404,
+          fix: "reload the list of bridges",
+        });
+      }
+      this.save((doc) => {
+        if (doc.hasIn(["bridges", id])) doc.deleteIn(["bridges", id]);
+      });
+      const { [id]: _gone, ...rest } = this.running;
+      return this.applyMap(id, rest);
+    });
+  }
+
+  private async applyMap(id: string, next: Record<string, BridgeConfig>): Promise<BridgeChange> {
+    const result = await this.manager.apply(next);
+    this.running = next;
+    return { id, savedTo: this.file, ...result };
+  }
+
+  /** Edits the YAML document of the config file, validates the whole config, writes it atomically (0600). */
+  private save(edit: (doc: Document) => void): void {
+    const file = this.file;
+    if (!file) return;
+    const fail = (what: string, cause?: unknown): never => {
+      throw new UserError(`cannot save the bridges to ${file}: ${what}`, {
+        code: "E_CONFIG_FILE",
+        fix: "check the config file (clawbox config show) and that the agent may write it",
+        cause,
+      });
+    };
+    let text = "";
+    try {
+      text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    } catch (err) {
+      fail((err as NodeJS.ErrnoException).code ?? String(err), err);
+    }
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0) fail(`it is not valid YAML (${doc.errors[0]?.message})`);
+    if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+    edit(doc);
+    const validate = configValidator();
+    if (!validate(structuredClone(doc.toJS() ?? {}))) {
+      const e = validate.errors?.[0];
+      fail(`the result would not be a valid config (${e?.instancePath || "/"} ${e?.message})`);
+    }
+    try {
+      writeFileAtomic(file, doc.toString(), { mode: 0o600 });
+    } catch (err) {
+      fail((err as NodeJS.ErrnoException).code ?? String(err), err);
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
