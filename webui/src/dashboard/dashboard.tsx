@@ -51,7 +51,7 @@ export function Dashboard() {
         {tab.value === "status" && <Status />}
         {tab.value === "playground" && <Playground />}
         {tab.value === "models" && <Models />}
-        {tab.value === "pairing" && <p class="note">{t("pairing.placeholder")}</p>}
+        {tab.value === "pairing" && <p class="note">{t("pairing.intro")}</p>}
         {tab.value === "logs" && <Logs />}
         {tab.value === "settings" && <Settings />}
       </main>
