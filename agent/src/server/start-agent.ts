@@ -141,7 +141,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     if (config.model) model = await inference.load(await resolveModel(config.model));
     else {
       // the model chosen in the setup wizard wins over the default recommendation
-      const pick = startupModel(new SettingsStore(db)) ?? (await opts.defaultModel?.(report, runtime.profile));
+      const pick =
+        startupModel(new SettingsStore(db)) ?? (await opts.defaultModel?.(report, runtime.profile));
       if (pick) {
         logger.info({ path: pick.path, why: pick.why }, "no model configured: loading one from the store");
         const tuned: RuntimeSettings = {
@@ -181,7 +182,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       // `model` and loaded; see setup/model-choice.ts.
       modelChoice: {
         configFile: opts.configFile ?? null,
-        resolve: (ref) => opts.resolveStoreId(ref),
+        resolve: async (ref) => opts.resolveStoreId(ref),
         load: async (path) => inference.load(await resolveModel(path)),
       },
       onModelDownloaded: async (stored) => {

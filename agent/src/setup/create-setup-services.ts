@@ -3,6 +3,7 @@ import type { SystemActions } from "../system/system-actions.js";
 import { addressPolicy, LOCAL_RANGES } from "./address-policy.js";
 import { AdminAccounts } from "./admin-accounts.js";
 import { DeviceSettings } from "./device-settings.js";
+import { ModelChoice, type ModelChoiceDeps } from "./model-choice.js";
 import { ModelDownloads, type Puller } from "./model-downloads.js";
 import type { ScryptParams } from "./password.js";
 import { FailureLimiter } from "./rate-limit.js";
@@ -24,8 +25,13 @@ export interface CreateSetupOptions {
   allowFrom?: string[];
   secureCookies?: boolean;
   hardware?: () => Promise<HardwareOverview>;
-  /** Runs after a wizard download finished (e.g. load the model). */
+  /**
+   * Runs after a download finished. With `modelChoice`, downloads during setup go to ModelChoice.apply
+   * instead (the wizard's model becomes the configured, loaded one) and this runs only after setup.
+   */
   onModelDownloaded?: ConstructorParameters<typeof ModelDownloads>[1];
+  /** Config file, loader and store lookup for the wizard's model choice (absent: the choice is only remembered). */
+  modelChoice?: Omit<ModelChoiceDeps, "settings">;
   scrypt?: ScryptParams;
 }
 
@@ -38,7 +44,8 @@ export function createSetupServices(o: CreateSetupOptions): { services: SetupSer
   const settings = new SettingsStore(o.db);
   const admins = new AdminAccounts(o.db, o.scrypt);
   const device = new DeviceSettings(settings, o.system);
-  const flow = new SetupFlow(settings, admins, device, () => removeSetupCode(o.dataDir));
+  const choice = o.modelChoice ? new ModelChoice({ settings, ...o.modelChoice }) : undefined;
+  const flow = new SetupFlow(settings, admins, device, () => removeSetupCode(o.dataDir), choice);
   let code: string | null = null;
   if (flow.isConfigured()) removeSetupCode(o.dataDir);
   else code = ensureSetupCode(o.dataDir);
@@ -54,7 +61,10 @@ export function createSetupServices(o: CreateSetupOptions): { services: SetupSer
     setupCodeFailures: new FailureLimiter(MAX_FAILURES_PER_MINUTE, 60_000),
     loginFailures: new FailureLimiter(MAX_FAILURES_PER_MINUTE, 60_000),
     secureCookies: o.secureCookies ?? false,
-    downloads: new ModelDownloads(o.pull, o.onModelDownloaded),
+    downloads: new ModelDownloads(o.pull, async (stored, ref) => {
+      if (choice && !flow.isConfigured()) await choice.apply(ref, stored.path);
+      else await o.onModelDownloaded?.(stored, ref);
+    }),
     hardware: o.hardware,
   };
   return { services, code };

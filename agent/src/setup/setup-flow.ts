@@ -1,6 +1,7 @@
 import { UserError } from "../errors.js";
 import type { AdminAccounts } from "./admin-accounts.js";
 import type { DeviceIdentity, DeviceSettings } from "./device-settings.js";
+import type { ModelChoice } from "./model-choice.js";
 import type { SettingsStore } from "./settings-store.js";
 import type { SshPublicKey } from "./ssh-key.js";
 
@@ -76,6 +77,8 @@ export class SetupFlow {
     private readonly device: DeviceSettings,
     /** Called once when setup finishes (deletes the setup-code file). */
     private readonly onFinished: () => void = () => {},
+    /** Makes a chosen model that is already in the store the running one (absent: only remembered). */
+    private readonly modelChoice?: ModelChoice,
   ) {}
 
   #record(): SetupRecord {
@@ -161,10 +164,15 @@ export class SetupFlow {
     return identity;
   }
 
-  /** Step 5: remembers the chosen model (catalogue id or store file name). */
-  chooseModel(model: string): void {
+  /**
+   * Step 5: remembers the chosen model (catalogue id, store file name, hf: URI or URL). When its file is
+   * already in the store it becomes the running model at once (ModelChoice.applyIfPresent: config file +
+   * load); otherwise the download step pulls it and applies it when done. Errors: ModelChoice.apply.
+   */
+  async chooseModel(model: string): Promise<void> {
     this.assertOpen();
     this.#mark("model", { model });
+    await this.modelChoice?.applyIfPresent(model);
   }
 
   /** Step 8: adds a fleet SSH key. Errors: DeviceSettings.addSshKey. */

@@ -112,7 +112,7 @@ export const setupRoutes: FastifyPluginAsync<SetupRouteOptions> = async (app, { 
       "/api/setup/model",
       { schema: { body: obj({ model: str(512) }, ["model"]) } },
       async (request) => {
-        s.flow.chooseModel(request.body.model);
+        await s.flow.chooseModel(request.body.model);
         return s.flow.status();
       },
     );
