@@ -11,6 +11,7 @@ import { signalBridge } from "./signal/definition.js";
 import { slackBridge } from "./slack/definition.js";
 import { telegramBridge } from "./telegram/definition.js";
 import type { AdapterContext, BridgeCommonConfig, ChannelAdapter } from "./types.js";
+import { whatsappBridge } from "./whatsapp/definition.js";
 
 /** JSON Schema fragment (draft-07, ajv) for one property. */
 export type JsonSchema = Record<string, unknown>;
@@ -42,14 +43,15 @@ export interface BridgeDefinition<C extends BridgeCommonConfig = BridgeCommonCon
 // biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
 export type AnyDefinition = BridgeDefinition<any>;
 
-// ── one line per platform bridge type (discord, matrix, signal, slack, telegram; keep sorted). The core's own
-// types (webhook, websocket, irc, xmpp, email, …) are listed in core-bridges.ts. ──────────────────────────
+// ── one line per platform bridge type (discord, matrix, signal, slack, telegram, whatsapp; keep sorted).
+// The core's own types (webhook, websocket, irc, xmpp, email, …) are listed in core-bridges.ts. ──────────
 const BUILT_IN: AnyDefinition[] = [
   discordBridge,
   matrixBridge,
   signalBridge,
   slackBridge,
   telegramBridge,
+  whatsappBridge,
   ...CORE_BRIDGES,
 ];
 

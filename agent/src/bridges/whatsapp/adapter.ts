@@ -1,0 +1,301 @@
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
+import type {
+  AdapterContext,
+  BotIdentity,
+  BridgeCommonConfig,
+  ChannelAdapter,
+  ChannelCapabilities,
+  InboundMessage,
+  OutboundMessage,
+} from "../types.js";
+import {
+  GRAPH_INVALID_PARAMETER,
+  GRAPH_TOKEN_INVALID,
+  GraphApiError,
+  GraphClient,
+  mapWhatsAppSendError,
+  WA_REENGAGEMENT,
+} from "./graph-client.js";
+import { META_SIGNATURE_HEADER, parseWebhook, verifyMetaSignature } from "./webhook-payload.js";
+
+/** `bridges.<id>` for `type: whatsapp`. */
+export interface WhatsAppBridgeConfig extends BridgeCommonConfig {
+  type: "whatsapp";
+  /** Phone number id of the business number (WhatsApp Manager → API setup), digits. */
+  phoneNumberId: string;
+  /** System-user or temporary access token with whatsapp_business_messaging. A secret. */
+  accessToken: string;
+  /** App secret (App settings → Basic); signs webhook POSTs. A secret. */
+  appSecret: string;
+  /** The token typed into the app's webhook settings; Meta echoes it when verifying. A secret. */
+  verifyToken: string;
+  /** Where Meta's webhooks arrive (behind an HTTPS reverse proxy or tunnel). Default 127.0.0.1. */
+  listenHost?: string;
+  /** Default 8089; 0 = any free port (tests). */
+  listenPort?: number;
+  /** Default https://graph.facebook.com. */
+  graphApiUrl?: string;
+  /** Graph API version, default v23.0 (the version whose typing indicator this bridge uses). */
+  apiVersion?: string;
+}
+
+/** Largest webhook body accepted, bytes (a batch of text notifications; media arrive as ids, not bytes). */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** wamids remembered in memory against webhook redelivery (the core also dedups, persisted). */
+const SEEN_WAMIDS = 2000;
+/** Meta shows the typing indicator up to 25 s or until the reply (Cloud API "Typing indicators"). */
+const TYPING_REFRESH_MS = 20_000;
+
+/**
+ * WhatsApp Business through Meta's official Cloud API (Graph API v23.0). Inbound: Meta's webhook on this
+ * adapter's own port — `GET` verification (`hub.mode=subscribe`, `hub.verify_token`, `hub.challenge`) and
+ * `POST` notifications signed `X-Hub-Signature-256` (unsigned/bad → 401). Outbound: `POST
+ * /{phoneNumberId}/messages` (text, ≤ 4096 chars); "typing…" = mark the user's last message read with
+ * `typing_indicator`. No edits on WhatsApp: a reply is sent once complete. Sender ids are wa_ids (digits).
+ */
+export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
+  readonly type = "whatsapp";
+  readonly id: string;
+  /** Source: Cloud API "Send messages → text": `text.body` maximum 4096 characters. */
+  readonly capabilities: ChannelCapabilities = {
+    maxTextLength: 4096,
+    lengthUnit: "chars",
+    canEdit: false,
+    canTyping: true,
+    threads: false,
+    format: "plain",
+  };
+  private readonly graph: GraphClient;
+  private readonly graphBase: string;
+  private server: Server | undefined;
+  private me: BotIdentity | undefined;
+  private readonly seen = new Set<string>();
+  private readonly lastInbound = new Map<string, string>();
+  private readonly typingShown = new Map<string, number>();
+  private readonly chats = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly config: WhatsAppBridgeConfig,
+    private readonly ctx: AdapterContext,
+  ) {
+    super();
+    this.id = ctx.id;
+    const root = (config.graphApiUrl ?? "https://graph.facebook.com").replace(/\/+$/, "");
+    this.graphBase = `${root}/${config.apiVersion ?? "v23.0"}`;
+    this.graph = new GraphClient(this.graphBase, config.accessToken);
+  }
+
+  selfId(): BotIdentity | undefined {
+    return this.me;
+  }
+
+  /** Bound webhook address after start (tests use port 0). */
+  address(): AddressInfo | undefined {
+    return (this.server?.address() as AddressInfo | null) ?? undefined;
+  }
+
+  /**
+   * Checks the token and phone number id (`GET /{phoneNumberId}`), then listens for webhooks. Throws
+   * UserError `bridge_bad_token` (token rejected), `bridge_bad_config` (unknown phone number id),
+   * `bridge_unreachable` (Graph API unreachable) or `E_BRIDGE_LISTEN` (port taken).
+   */
+  async start(signal: AbortSignal): Promise<void> {
+    if (this.server) return;
+    const info = await this.checkNumber(signal);
+    this.me = {
+      id: (info.display_phone_number ?? "").replace(/\D/g, "") || this.config.phoneNumberId,
+      name: info.verified_name,
+    };
+    const server = createServer((req, res) => void this.onRequest(req, res));
+    const host = this.config.listenHost ?? "127.0.0.1";
+    const port = this.config.listenPort ?? 8089;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err: NodeJS.ErrnoException) =>
+        reject(
+          new UserError(
+            `WhatsApp bridge "${this.id}" cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
+            {
+              code: "E_BRIDGE_LISTEN",
+              fix: "Choose a free listenPort or stop the program using it.",
+            },
+          ),
+        ),
+      );
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    signal.addEventListener("abort", () => void this.stop(), { once: true });
+    this.statusHandler?.("connected");
+  }
+
+  /** Stops listening; idempotent. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Sends a text message; resolves to its wamid. Errors: see `mapWhatsAppSendError`. */
+  async send(message: OutboundMessage): Promise<string> {
+    try {
+      const data = await this.graph.request<{ messages?: { id?: string }[] }>(
+        "POST",
+        `${this.config.phoneNumberId}/messages`,
+        {
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to: message.chatId,
+          type: "text",
+          text: { preview_url: false, body: message.text },
+        },
+      );
+      return data.messages?.[0]?.id ?? "";
+    } catch (err) {
+      throw mapWhatsAppSendError(err);
+    }
+  }
+
+  /**
+   * Marks the user's last message read with a typing indicator (Cloud API v23.0 "Typing indicators"); at
+   * most once per 20 s per message, since Meta keeps it up to 25 s. No-op before any message from the chat.
+   */
+  async typing(chatId: string): Promise<void> {
+    const wamid = this.lastInbound.get(chatId);
+    if (!wamid) return;
+    const shown = this.typingShown.get(wamid) ?? 0;
+    if (Date.now() - shown < TYPING_REFRESH_MS) return;
+    this.typingShown.set(wamid, Date.now());
+    try {
+      await this.graph.request("POST", `${this.config.phoneNumberId}/messages`, {
+        messaging_product: "whatsapp",
+        status: "read",
+        message_id: wamid,
+        typing_indicator: { type: "text" },
+      });
+    } catch (err) {
+      throw mapWhatsAppSendError(err);
+    }
+  }
+
+  private async checkNumber(
+    signal: AbortSignal,
+  ): Promise<{ display_phone_number?: string; verified_name?: string }> {
+    try {
+      return await this.graph.request(
+        "GET",
+        `${this.config.phoneNumberId}?fields=display_phone_number,verified_name`,
+        undefined,
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof GraphApiError) {
+        if (err.status === 401 || err.code === GRAPH_TOKEN_INVALID) {
+          throw new UserError("WhatsApp rejected the access token (expired or invalid).", {
+            fix: "Create a new token (Business settings → System users → Generate token, with whatsapp_business_messaging) and paste it again.",
+            code: "bridge_bad_token",
+          });
+        }
+        if (err.status === 404 || err.code === GRAPH_INVALID_PARAMETER) {
+          throw new UserError(
+            `WhatsApp knows no phone number id ${this.config.phoneNumberId} for this token.`,
+            {
+              fix: "Copy the Phone number ID (not the phone number) from WhatsApp Manager → API setup.",
+              code: "bridge_bad_config",
+            },
+          );
+        }
+        throw err;
+      }
+      throw new UserError(`Cannot reach the WhatsApp Graph API at ${this.graphBase}.`, {
+        fix: "Check the device's internet connection and DNS, or the graphApiUrl setting.",
+        code: "bridge_unreachable",
+      });
+    }
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://webhook");
+    if (req.method === "GET") return this.verifySubscription(url, res);
+    if (req.method !== "POST") return void res.writeHead(405, { allow: "GET, POST" }).end();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > MAX_BODY_BYTES) return void res.writeHead(413).end();
+      chunks.push(c as Buffer);
+    }
+    const raw = Buffer.concat(chunks);
+    const header = req.headers[META_SIGNATURE_HEADER];
+    if (!verifyMetaSignature(this.config.appSecret, raw, Array.isArray(header) ? header[0] : header)) {
+      this.ctx.log.warn({ bridge: this.id }, "whatsapp webhook refused: missing or bad X-Hub-Signature-256");
+      return void res.writeHead(401, { "content-type": "application/json" }).end('{"error":"bad signature"}');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch {
+      return void res.writeHead(400).end();
+    }
+    // Meta retries a webhook that is not answered 200 quickly: answer first, then handle.
+    res.writeHead(200).end();
+    const { messages, statuses } = parseWebhook(body, this.config.phoneNumberId);
+    for (const s of statuses) {
+      if (s.status !== "failed") continue;
+      const why =
+        s.errorCode === WA_REENGAGEMENT
+          ? "more than 24 hours since the user's last message (only templates allowed)"
+          : s.errorText;
+      this.ctx.log.warn(
+        { bridge: this.id, wamid: s.id, code: s.errorCode, why },
+        "whatsapp message not delivered",
+      );
+    }
+    for (const m of messages) {
+      if (this.seen.has(m.id)) continue;
+      this.seen.add(m.id);
+      if (this.seen.size > SEEN_WAMIDS) this.seen.delete(this.seen.values().next().value as string);
+      this.lastInbound.set(m.from, m.id);
+      this.dispatch({
+        id: m.id,
+        chatId: m.from,
+        senderId: m.from,
+        senderName: m.name,
+        isDirect: true,
+        mentionsBot: true,
+        isBot: false,
+        text: m.text,
+        timestamp: m.timestamp,
+      });
+    }
+  }
+
+  /** Meta's subscription check: echo `hub.challenge` when mode and verify token match, else 403. */
+  private verifySubscription(url: URL, res: ServerResponse): void {
+    const token = Buffer.from(url.searchParams.get("hub.verify_token") ?? "");
+    const expected = Buffer.from(this.config.verifyToken);
+    const ok =
+      url.searchParams.get("hub.mode") === "subscribe" &&
+      token.length === expected.length &&
+      timingSafeEqual(token, expected);
+    if (!ok) return void res.writeHead(403).end();
+    res.writeHead(200, { "content-type": "text/plain" }).end(url.searchParams.get("hub.challenge") ?? "");
+  }
+
+  /** Hands messages to the core in arrival order per chat. */
+  private dispatch(inbound: InboundMessage): void {
+    const previous = this.chats.get(inbound.chatId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.handler?.(inbound))
+      .catch((err: unknown) => this.ctx.log.error({ err: String(err) }, "whatsapp inbound handler failed"));
+    this.chats.set(inbound.chatId, next);
+    void next.then(() => {
+      if (this.chats.get(inbound.chatId) === next) this.chats.delete(inbound.chatId);
+    });
+  }
+}
