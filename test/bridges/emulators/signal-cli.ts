@@ -53,6 +53,7 @@ export class SignalCliEmulator {
   private readonly streams = new Set<ServerResponse>();
   private readonly users = new Map<string, SignalUser>();
   private readonly faults = new Map<string, Fault[]>();
+  private streamsHeld = false;
 
   /**
    * `mode: "multi"` emulates `signal-cli daemon --http` without `-a` (listAccounts answers, `account` param
@@ -88,6 +89,18 @@ export class SignalCliEmulator {
   dropStreams(): void {
     for (const res of this.streams) res.socket?.destroy();
     this.streams.clear();
+  }
+
+  /**
+   * While held, new event-stream requests get HTTP 503 (the daemon restarting, the link still down), so a
+   * dropped stream stays down until `releaseStreams()`.
+   */
+  holdStreams(): void {
+    this.streamsHeld = true;
+  }
+
+  releaseStreams(): void {
+    this.streamsHeld = false;
   }
 
   /** Number of currently open event streams. */
@@ -174,6 +187,7 @@ export class SignalCliEmulator {
   }
 
   private openStream(req: IncomingMessage, res: ServerResponse): void {
+    if (this.streamsHeld) return void res.writeHead(503).end();
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.write(":\n");
     const last = Number(req.headers["last-event-id"]);

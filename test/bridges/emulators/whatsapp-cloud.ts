@@ -243,7 +243,9 @@ export class WhatsAppCloudEmulator {
     if (fault?.kind === "cut-before") return void req.socket.destroy();
     if (fault?.kind === "rate-limit") {
       const status = fault.code === 130429 ? 429 : 400;
-      const headers = fault.retryAfterSeconds ? { "retry-after": String(fault.retryAfterSeconds) } : {};
+      const headers: Record<string, string> = fault.retryAfterSeconds
+        ? { "retry-after": String(fault.retryAfterSeconds) }
+        : {};
       const message =
         fault.code === 130429 ? "Rate limit hit" : "(Business Account, Consumer Account) pair rate limit hit";
       return graphError(res, status, fault.code, message, "OAuthException", headers);
