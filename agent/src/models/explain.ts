@@ -20,10 +20,12 @@ function placementParts(c: Candidate, ctx: SelectionContext): ReasonPart[] {
   const gpu = ctx.budget.gpu?.model ?? "GPU";
   if (ctx.budget.kind === "unified" && c.placed.gpuLayers > 0)
     return [part("model.reason.placement.unified", { layers, gpu })];
-  if (ctx.budget.kind === "discrete")
+  if (ctx.budget.kind === "discrete") {
+    if (c.placed.gpuLayers >= layers) return [part("model.reason.placement.gpu", { layers, gpu })];
     return c.placed.gpuLayers > 0
       ? [part("model.reason.placement.split", { gpuLayers: c.placed.gpuLayers, layers, gpu })]
       : [part("model.reason.placement.cpu")];
+  }
   return [];
 }
 

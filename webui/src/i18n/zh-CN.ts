@@ -89,6 +89,60 @@ export const zhCN: Record<MessageKey, string> = {
   "model.none": "没有适合此设备的模型。",
   "model.unavailable": "无法获取硬件信息。",
   "model.installed": "已下载",
+  "model.reason.profile": "设备类别：{profile}（{profileName}）。",
+  "model.reason.chose": "推荐 {model}，量化类型 {quant}（文件 {fileGB} GB），上下文 {contextSize} 个词元。",
+  "model.reason.placement.unified": "全部 {layers} 层都在 {gpu} 上运行（与处理器共用内存）。",
+  "model.reason.placement.gpu": "全部 {layers} 层都在 {gpu} 上运行。",
+  "model.reason.placement.split": "{layers} 层中有 {gpuLayers} 层在 {gpu} 上运行。",
+  "model.reason.placement.cpu": "模型在处理器上运行。",
+  "model.reason.memory": "它需要 {needGiB} GiB 内存，内存预算为 {budgetGiB} GiB。",
+  "model.reason.budget.cpu":
+    "预算 = 可用内存 {availableGiB} GiB − 为系统和代理程序保留的 {reserveGiB} GiB；交换空间不计入。",
+  "model.reason.budget.unified":
+    "预算 = 可用内存 {availableGiB} GiB − 为系统和代理程序保留的 {reserveGiB} GiB（{gpu} 与处理器共用这部分内存，只计算一次）；交换空间不计入。",
+  "model.reason.budget.discrete":
+    "预算 = {gpu} 的显存 {vramGiB} GiB（已扣除 node-llama-cpp 预留的部分）+ 可用内存 {availableGiB} GiB − 为系统和代理程序保留的 {reserveGiB} GiB；交换空间不计入。",
+  "model.reason.speed": "预计每秒可生成约 {tokensPerSecond} 个词元（最低要求为每秒 {floor} 个）。",
+  "model.reason.speedMath.cpu":
+    "估算方法：内存带宽 {bandwidthGBs} GB/s × 效率 {efficiency} ÷ 文件大小 {fileGB} GB。",
+  "model.reason.speedMath.gpu":
+    "估算方法：显存带宽 {bandwidthGBs} GB/s × 效率 {efficiency} ÷ 文件大小 {fileGB} GB。",
+  "model.reason.speedMath.split":
+    "估算方法：{fileGB} GB 文件中的 {gpuPercent}% 按 {gpuGBs} GB/s × {gpuEfficiency} 计算，其余部分按 {cpuGBs} GB/s × {cpuEfficiency} 计算。",
+  "model.reason.contextReduced":
+    "为了留出 {headroomPercent}% 的余量，上下文已从 {fromTokens} 个词元缩减到 {toTokens} 个。",
+  "model.reason.tight":
+    "只有在不留 {headroomPercent}% 余量的情况下才放得下：其他程序可能迫使它使用交换空间。请关闭这些程序，或选择更小的模型。",
+  "model.reason.tooSlow": "在此设备上没有模型能达到每秒 {floor} 个词元；这是放得下的模型中最快的一个。",
+  "model.reason.q3":
+    "只有 Q3_K_M 文件放得下：回答质量会比 Q4_K_M 差一些（在 Llama-3-8B 上困惑度增加 0.66，而 Q4_K_M 只增加 0.18；数据来自 llama-quantize）。",
+  "model.reason.q2":
+    "只有 Q2_K 文件放得下：回答质量会明显下降（在 Llama-3-8B 上困惑度增加 3.5）；改用远程后端效果会更好。",
+  "model.reason.languages.covered": "它支持您需要的语言（{languages}）。",
+  "model.reason.languages.missing":
+    "没有支持 {languages} 的模型能放得下；此模型支持的语言为 {modelLanguages}。",
+  "model.reason.not": "未选 {model}：",
+  "model.reason.note.tooLarge":
+    "{quant} 在上下文为 {contextSize} 个词元时需要 {needGiB} GiB，超出 {budgetGiB} GiB 的预算。",
+  "model.reason.note.noDisk": "{quant} 文件（{fileGB} GB）超过了可用于模型的 {diskGB} GB 磁盘空间。",
+  "model.reason.note.tooSlow":
+    "{quant} 每秒只能生成约 {tokensPerSecond} 个词元，低于每秒 {floor} 个的最低要求。",
+  "model.reason.note.tight":
+    "{quant} 只有在不留 {headroomPercent}% 余量时才放得下（需要 {needGiB} GiB，预算 {budgetGiB} GiB）。",
+  "model.reason.note.lowBits": "只有 {quant} 放得下，质量损失明显大于 Q4_K_M。",
+  "model.reason.note.lowBitsToo": "它只有 {quant} 放得下，质量损失明显大于 Q4_K_M。",
+  "model.reason.note.fits": "放得下（{needGiB} GiB，每秒约 {tokensPerSecond} 个词元）。",
+  "model.reason.note.ranksLower":
+    "以 {quant} 放得下（{needGiB} GiB，每秒约 {tokensPerSecond} 个词元），但排名较低：质量分 {quality}，推荐模型为 {chosenQuality}。",
+  "model.reason.none": "目录中没有能在此设备上运行的模型。",
+  "model.reason.none.disk":
+    "有 {count} 个模型的内存需求放得下，但模型存储所在的磁盘只剩 {diskFreeGB} GB（为数据库和日志保留 {reserveGB} GB 后可用 {diskUsableGB} GB），而其中最小的 {model} {quant} 文件就有 {fileGB} GB。",
+  "model.reason.none.diskFix":
+    "请至少释放 {missingGB} GB 磁盘空间（或用 --data-dir 指向更大的磁盘），或者使用远程后端（另一台机器上兼容 OpenAI 的服务器）。",
+  "model.reason.none.memory":
+    "最小的 {model} {quant} 在上下文为 {contextSize} 个词元时需要 {needGiB} GiB，但预算只有 {budgetGiB} GiB。",
+  "model.reason.none.memoryFix":
+    "请释放内存（关闭其他程序）、增加内存、选择比目录中更小的模型，或者使用远程后端（另一台机器上兼容 OpenAI 的服务器）。",
   "download.intro": "正在下载 {model}。您可以关闭或刷新此页面，下载会继续进行。",
   "download.start": "开始下载",
   "download.resume": "继续",

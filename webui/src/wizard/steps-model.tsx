@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { ErrorLine, Field, useAction } from "../form.js";
 import { formatBytes, t } from "../i18n/i18n.js";
+import { reasonText } from "./model-reason.js";
 import type { Fit, HardwareOverview } from "./types.js";
 import { back, details, next } from "./wizard.js";
 
@@ -49,7 +50,7 @@ function Alternatives(props: { list: Alternative[]; busy: boolean; choose: (mode
           <span>
             {formatBytes(a.fileBytes)} · {t("model.speed", { tps: a.estimatedTokensPerSecond.toFixed(1) })}
           </span>
-          <small>{a.note}</small>
+          <small>{reasonText(a.noteParts, a.note)}</small>
           {(a.fit === "fits" || a.fit === "tight") && (
             <button type="button" disabled={props.busy} onClick={() => props.choose(a.model)}>
               {t("model.choose")}
@@ -120,7 +121,7 @@ export function ModelStep() {
               </p>
               <details>
                 <summary>{t("model.reason")}</summary>
-                <p class="reason">{rec.reason}</p>
+                <p class="reason">{reasonText(rec.reasonParts, rec.reason)}</p>
               </details>
               <button
                 type="button"
@@ -133,7 +134,7 @@ export function ModelStep() {
             </div>
           ) : (
             <p class="note">
-              {t("model.none")} {rec.reason}
+              {t("model.none")} <span class="reason">{reasonText(rec.reasonParts, rec.reason)}</span>
             </p>
           )}
           {rec.alternatives.length > 0 && (

@@ -1,3 +1,5 @@
+import type { ReasonPart } from "./model-reason.js";
+
 /** Shapes of the setup API answers the wizard reads (agent/src/setup/setup-flow.ts, setup-services.ts). */
 export type StepId =
   | "welcome"
@@ -44,6 +46,8 @@ export interface HardwareOverview {
   installed: string[];
   recommendation: {
     reason: string;
+    /** `reason` as message keys + numbers (absent from agents before it existed). */
+    reasonParts?: ReasonPart[];
     choice: {
       model: string;
       quant: string;
@@ -61,6 +65,7 @@ export interface HardwareOverview {
       estimatedTokensPerSecond: number;
       fit: Fit;
       note: string;
+      noteParts?: ReasonPart[];
     }[];
   };
 }
