@@ -7,6 +7,7 @@ import type { WebSocketChannelAdapter } from "../../agent/src/bridges/websocket/
 import { createLogger } from "../../agent/src/log.js";
 import { ConversationStore } from "../../agent/src/store/conversation-store.js";
 import { openDatabase } from "../../agent/src/store/database.js";
+import { startIdleCheckpoints } from "../../agent/src/store/idle-checkpoints.js";
 import { EchoInference } from "../bridges/kit/echo-inference.js";
 import { round } from "./stats.js";
 
@@ -26,6 +27,7 @@ export async function benchBridges(
 ): Promise<{ bridgeMessagesPerSecond: number; bridgeP50Ms: number; bridgeP99Ms: number }> {
   const dir = mkdtempSync(join(tmpdir(), "clawbox-bridge-bench-"));
   const db = openDatabase(dir);
+  const stopCheckpoints = startIdleCheckpoints(db); // as start-agent does
   const manager = new BridgeManager({
     db,
     inference: new EchoInference({ stream: false, record: false }),
@@ -126,6 +128,7 @@ export async function benchBridges(
   } finally {
     ws?.terminate();
     await manager.close();
+    stopCheckpoints();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }

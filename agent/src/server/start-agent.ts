@@ -20,6 +20,7 @@ import { SettingsStore } from "../setup/settings-store.js";
 import type { HardwareOverview } from "../setup/setup-services.js";
 import { ConversationStore } from "../store/conversation-store.js";
 import { openDatabase } from "../store/database.js";
+import { startIdleCheckpoints } from "../store/idle-checkpoints.js";
 import { chooseSystemActions } from "../system/device-system-actions.js";
 import type { LogRing } from "../system/log-ring.js";
 import { StatusSampler } from "../system/status-sampler.js";
@@ -127,6 +128,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn();
   };
+  // WAL checkpoints (the only fsync of a commit) run when the database is quiet, not inside a reply.
+  cleanups.push(startIdleCheckpoints(db));
   try {
     const token = ensureApiToken(dataDir);
     const store = new ConversationStore(db);
