@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -47,8 +48,10 @@ export class SignalCliEmulator {
   readonly typing: { to: string; stop: boolean }[] = [];
   readonly calls = new Map<string, number>();
   private server: Server | undefined;
-  private readonly events: { id: number; data: string }[] = [];
+  private readonly events: { id: string; data: string }[] = [];
   private nextEventId = 1;
+  /** Event ids stay unique across daemon restarts, so a stale Last-Event-ID is "unknown", not misread. */
+  private readonly idPrefix = `${randomBytes(4).toString("hex")}-`;
   private lastTimestamp = 0;
   private readonly streams = new Set<ServerResponse>();
   private readonly users = new Map<string, SignalUser>();
@@ -172,7 +175,7 @@ export class SignalCliEmulator {
   }
 
   private emit(payload: Json): void {
-    const event = { id: this.nextEventId++, data: JSON.stringify(payload) };
+    const event = { id: `${this.idPrefix}${this.nextEventId++}`, data: JSON.stringify(payload) };
     this.events.push(event);
     if (this.events.length > 1000) this.events.shift();
     for (const res of this.streams) writeEvent(res, event);
@@ -190,9 +193,9 @@ export class SignalCliEmulator {
     if (this.streamsHeld) return void res.writeHead(503).end();
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.write(":\n");
-    const last = Number(req.headers["last-event-id"]);
-    const known = this.events.some((e) => e.id === last);
-    for (const e of this.events) if (!known || e.id > last) writeEvent(res, e);
+    const last = req.headers["last-event-id"];
+    const after = this.events.findIndex((e) => e.id === last);
+    for (const e of this.events.slice(after + 1)) writeEvent(res, e);
     this.streams.add(res);
     res.on("close", () => this.streams.delete(res));
   }
@@ -277,7 +280,7 @@ function firstRecipient(r: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-function writeEvent(res: ServerResponse, e: { id: number; data: string }): void {
+function writeEvent(res: ServerResponse, e: { id: string; data: string }): void {
   res.write(`id:${e.id}\nevent:receive\ndata:${e.data}\n\n`);
 }
 

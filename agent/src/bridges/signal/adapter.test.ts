@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SignalCliEmulator, type SignalUser } from "../../../../test/bridges/emulators/signal-cli.js";
 import { UserError } from "../../errors.js";
+import { testBridgeConnection } from "../test-connection.js";
 import {
   type AdapterStatus,
   type BridgeLogger,
@@ -161,6 +162,53 @@ describe("SignalAdapter against the signal-cli emulator", () => {
     expect(statuses).toEqual(["connected", "connected"]);
   });
 
+  it("tells the runner when the stream stays down; the next adapter of the bridge resumes after the last event", async () => {
+    const a = await setup();
+    const inbox = collect(a);
+    const statuses: string[] = [];
+    a.onStatus((s, err) => statuses.push(err ? `${s}: ${err.message}` : s));
+    await a.start(abort.signal);
+    emu.userSends(alice, "one");
+    await until(() => inbox.length === 1, "first message");
+    emu.holdStreams();
+    emu.dropStreams();
+    emu.userSends(alice, "two");
+    await until(() => statuses.length === 2, "disconnected");
+    expect(statuses[1]).toMatch(/^disconnected: signal-cli event stream lost: .*503/);
+    await a.stop();
+    emu.releaseStreams();
+    // The runner builds a new adapter for the same bridge: it resumes, so "one" is not delivered again.
+    const b = new SignalAdapter(
+      { type: "signal", url: emu.url, account: emu.account, dmPolicy: "pairing" },
+      { id: "sig", log: quietLog },
+    );
+    adapter = b;
+    const inbox2 = collect(b);
+    await b.start(abort.signal);
+    await until(() => inbox2.length === 1, "message sent during the outage");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inbox2.map((m) => m.text)).toEqual(["two"]);
+    // A probe without a handler (dashboard "test connection") sees events but does not move the resume point.
+    const probe = new SignalAdapter(
+      { type: "signal", url: emu.url, account: emu.account, dmPolicy: "pairing" },
+      { id: "sig", log: quietLog },
+    );
+    await b.stop();
+    await probe.start(abort.signal);
+    emu.userSends(alice, "three");
+    await new Promise((r) => setTimeout(r, 100));
+    await probe.stop();
+    const c = new SignalAdapter(
+      { type: "signal", url: emu.url, account: emu.account, dmPolicy: "pairing" },
+      { id: "sig", log: quietLog },
+    );
+    adapter = c;
+    const inbox3 = collect(c);
+    await c.start(abort.signal);
+    await until(() => inbox3.length === 1, "message the probe saw");
+    expect(inbox3.map((m) => m.text)).toEqual(["three"]);
+  });
+
   it("explains an unreachable daemon and an unregistered account as UserErrors", async () => {
     const a = await setup({ registered: false });
     const err = await a.start(abort.signal).catch((e: unknown) => e);
@@ -176,5 +224,22 @@ describe("SignalAdapter against the signal-cli emulator", () => {
     const err2 = await gone.start(abort.signal).catch((e: unknown) => e);
     expect((err2 as UserError).code).toBe("bridge_unreachable");
     expect((err2 as UserError).fix).toContain("daemon --http");
+  });
+});
+
+describe("Signal test connection (dashboard)", () => {
+  it("is ok with the account's ACI, and says why when the account is not registered or the daemon is down", async () => {
+    await setup();
+    const config = { type: "signal", url: emu.url, account: emu.account, dmPolicy: "pairing" as const };
+    expect(await testBridgeConnection("sig", config, quietLog)).toMatchObject({ ok: true, botId: emu.aci });
+    const other = await testBridgeConnection("sig", { ...config, account: "+4915199999999" }, quietLog);
+    expect(other).toMatchObject({ ok: false });
+    expect(other.reason).toBe(
+      "The Signal account +4915199999999 is not registered with the signal-cli daemon.",
+    );
+    await emu.stop();
+    const down = await testBridgeConnection("sig", config, quietLog);
+    expect(down.reason).toMatch(/^Cannot reach the signal-cli daemon at http:\/\/127\.0\.0\.1:\d+\.$/);
+    expect(down.fix).toMatch(/daemon --http/);
   });
 });

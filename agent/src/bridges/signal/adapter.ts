@@ -29,6 +29,17 @@ export interface SignalBridgeConfig extends BridgeCommonConfig {
   streamEdits?: boolean;
 }
 
+/**
+ * Last handled event id per bridge (`<id> <url> <account>`), kept beyond one adapter instance: when the
+ * runner rebuilds the adapter after an outage, the new stream resumes where the old one stopped (signal-cli
+ * keeps its last 1000 events). In memory only: after a restart of clawbox the kept events are replayed and
+ * the core's persisted inbound dedup drops those already answered.
+ */
+const resumeIds = new Map<string, string>();
+
+/** Reopen attempts of a lost event stream before the runner is told (it then shows the outage and retries). */
+const INLINE_REOPENS = 3;
+
 export interface SignalAdapterOptions {
   /** Delays between SSE reconnects (the core's backoff; default base 1 s, max 60 s). */
   backoff?: BackoffOptions;
@@ -56,7 +67,7 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
   private self: SignalSelf | undefined;
   private controller: AbortController | undefined;
   private loop: Promise<void> | undefined;
-  private lastEventId: string | undefined;
+  private readonly resumeKey: string;
   private readonly chats = new Map<string, Promise<void>>();
 
   constructor(
@@ -68,6 +79,7 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
     this.id = ctx.id;
     this.baseUrl = (config.url ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
     this.rpc = new SignalRpcClient(this.baseUrl, config.account);
+    this.resumeKey = `${ctx.id} ${this.baseUrl} ${config.account}`;
     this.capabilities = {
       maxTextLength: 2000,
       lengthUnit: "bytes",
@@ -193,7 +205,7 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
     const res = await fetch(`${this.baseUrl}/api/v1/events`, {
       headers: {
         accept: "text/event-stream",
-        ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}),
+        ...(resumeIds.has(this.resumeKey) ? { "last-event-id": resumeIds.get(this.resumeKey) } : {}),
       },
       signal,
     });
@@ -204,10 +216,15 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
     return res;
   }
 
-  /** Reads the stream; when it ends or fails, reopens it after the core's backoff until stopped. */
+  /**
+   * Reads the stream; when it ends or fails, reopens it after the core's backoff. After INLINE_REOPENS
+   * failed reopens it reports `disconnected` and ends: the runner then shows the outage (e.g. "Cannot
+   * reach the signal-cli daemon") and reconnects with its own backoff through a new adapter.
+   */
   private async readLoop(first: Response, signal: AbortSignal): Promise<void> {
     let res: Response | undefined = first;
     let failures = 0;
+    let lastError = "stream ended";
     while (!signal.aborted) {
       try {
         if (!res) {
@@ -217,12 +234,18 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
           this.statusHandler?.("connected");
         }
         await this.consume(res, signal);
-        if (!signal.aborted) this.ctx.log.warn({ bridge: this.id }, "signal event stream ended");
+        lastError = "the event stream ended";
       } catch (err) {
         if (signal.aborted) break;
-        this.ctx.log.warn({ bridge: this.id, err: (err as Error).message }, "signal event stream failed");
+        lastError = (err as Error).message;
       }
+      if (signal.aborted) break;
+      this.ctx.log.warn({ bridge: this.id, err: lastError }, "signal event stream lost");
       res = undefined;
+      if (failures >= INLINE_REOPENS) {
+        this.statusHandler?.("disconnected", new Error(`signal-cli event stream lost: ${lastError}`));
+        return;
+      }
       await sleep(backoffDelay(failures++, this.opts.backoff), signal).catch(() => {});
     }
   }
@@ -232,7 +255,8 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
     const parser = new SseParser((event) => {
       const inbound = parseSignalEvent(event, this.config, this.self);
       if (inbound) this.dispatch(inbound);
-      if (event.id !== undefined) this.lastEventId = event.id;
+      // Only a wired adapter advances the resume point (a "test connection" probe handles nothing).
+      if (event.id !== undefined && this.handler) resumeIds.set(this.resumeKey, event.id);
     });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const onAbort = () => void reader.cancel().catch(() => {});

@@ -1,6 +1,9 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WhatsAppCloudEmulator } from "../../../../test/bridges/emulators/whatsapp-cloud.js";
 import { UserError } from "../../errors.js";
+import { testBridgeConnection } from "../test-connection.js";
 import { type BridgeLogger, type InboundMessage, PermanentSendError, RateLimitedError } from "../types.js";
 import { WhatsAppAdapter, type WhatsAppBridgeConfig } from "./adapter.js";
 
@@ -180,5 +183,54 @@ describe("WhatsAppAdapter against the Cloud API emulator", () => {
     expect(((await gone.start(abort.signal).catch((e: unknown) => e)) as UserError).code).toBe(
       "bridge_unreachable",
     );
+  });
+});
+
+describe("WhatsApp test connection (dashboard)", () => {
+  it("reports the token problem, and works while the bridge itself holds the webhook port", async () => {
+    const running = await setup();
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const config = {
+      type: "whatsapp" as const,
+      dmPolicy: "pairing" as const,
+      phoneNumberId: emu.phoneNumberId,
+      accessToken: emu.accessToken,
+      appSecret: emu.appSecret,
+      verifyToken: VERIFY,
+      listenHost: "127.0.0.1",
+      listenPort: port,
+      graphApiUrl: emu.graphApiUrl,
+    };
+    const bad = await testBridgeConnection(
+      "shop",
+      { ...config, accessToken: "EAAG-wrong-token-000000000" },
+      log(),
+    );
+    expect(bad).toMatchObject({
+      ok: false,
+      reason: "WhatsApp rejected the access token (expired or invalid).",
+    });
+    expect(bad.fix).toMatch(/System users/);
+    const live = new WhatsAppAdapter({ ...config, listenPort: port }, { id: "shop", log: log() });
+    await live.start(abort.signal);
+    try {
+      expect(await testBridgeConnection("shop", config, log())).toMatchObject({
+        ok: true,
+        botId: "15550100199",
+      });
+      const other = await testBridgeConnection("other-shop", config, log());
+      expect(other.ok).toBe(false);
+      expect(other.reason).toMatch(/cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+      // The running bridge still owns its port and receives webhooks.
+      emu.webhookUrl = `http://127.0.0.1:${port}/`;
+      expect((await emu.verify(VERIFY, "42")).body).toBe("42");
+    } finally {
+      await live.stop();
+    }
+    expect(await testBridgeConnection("other-shop", config, log())).toMatchObject({ ok: true });
+    await running.stop();
   });
 });

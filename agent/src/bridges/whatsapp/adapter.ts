@@ -47,6 +47,13 @@ export interface WhatsAppBridgeConfig extends BridgeCommonConfig {
 const MAX_BODY_BYTES = 1024 * 1024;
 /** wamids remembered in memory against webhook redelivery (the core also dedups, persisted). */
 const SEEN_WAMIDS = 2000;
+/**
+ * `host:port` → id of the WhatsApp bridge listening there in this process. The dashboard's "test
+ * connection" of a running bridge builds a second adapter with the same id: it checks the Graph API and
+ * skips listening instead of failing on its own bridge's port. A different bridge on the port still fails.
+ */
+const listening = new Map<string, string>();
+
 /** Meta shows the typing indicator up to 25 s or until the reply (Cloud API "Typing indicators"). */
 const TYPING_REFRESH_MS = 20_000;
 
@@ -72,6 +79,7 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
   private readonly graph: GraphClient;
   private readonly graphBase: string;
   private server: Server | undefined;
+  private listenKey: string | undefined;
   private me: BotIdentity | undefined;
   private readonly seen = new Set<string>();
   private readonly lastInbound = new Map<string, string>();
@@ -113,6 +121,11 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
     const server = createServer((req, res) => void this.onRequest(req, res));
     const host = this.config.listenHost ?? "127.0.0.1";
     const port = this.config.listenPort ?? 8089;
+    const key = `${host}:${port}`;
+    if (port !== 0 && listening.get(key) === this.id) {
+      this.ctx.log.debug({ bridge: this.id }, "whatsapp webhook port held by this bridge: probe only");
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err: NodeJS.ErrnoException) =>
         reject(
@@ -128,6 +141,10 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
       server.listen(port, host, () => resolve());
     });
     this.server = server;
+    if (port !== 0) {
+      listening.set(key, this.id);
+      this.listenKey = key;
+    }
     signal.addEventListener("abort", () => void this.stop(), { once: true });
     this.statusHandler?.("connected");
   }
@@ -136,6 +153,8 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    if (this.listenKey && listening.get(this.listenKey) === this.id) listening.delete(this.listenKey);
+    this.listenKey = undefined;
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
