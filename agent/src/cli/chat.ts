@@ -138,7 +138,7 @@ export async function localBackend(config: ClawboxConfig): Promise<ChatBackend> 
     throw err;
   }
   return {
-    label: `${spec.id} (in this process, ${runtime.threads} threads)`,
+    label: `${spec.id} (in this process, ${spec.threads} threads)`,
     async reply(messages, conversationId, onText, signal) {
       const result = await inference.complete({
         conversationId,
