@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -341,6 +341,18 @@ describe("setup wizard and dashboard in chromium", () => {
       await page.getByRole("button", { name: "下一步" }).click();
       await poll(() => heading(page).textContent()).toBe("硬件与模型");
       await poll(() => page.getByText("处理器：").count()).toBe(1);
+      // the recommendation's reason is Chinese sentences (catalogue model.reason.*) naming the chosen model
+      const hw = await fetch(`${agent.url}/api/setup/hardware`, { headers: { "x-setup-code": code } });
+      const parts = (
+        (await hw.json()) as {
+          recommendation: { reasonParts: { key: string; params: { model?: string } }[] };
+        }
+      ).recommendation.reasonParts;
+      const reason = (await page.locator(".reason").first().textContent()) ?? "";
+      expect(reason).toMatch(/[\u4e00-\u9fff]{4}/);
+      expect(reason).not.toMatch(/Chose|Profile|tokens\/s|No catalogue model/);
+      const chosen = parts.find((p) => p.key === "model.reason.chose")?.params.model;
+      expect(reason).toContain(chosen ?? "目录中没有能在此设备上运行的模型");
       await shot(page, "zh-05-model");
       await page.getByLabel("下载模型").fill(models.url("stories-zh-Q8_0.gguf"));
       await page
@@ -352,6 +364,10 @@ describe("setup wizard and dashboard in chromium", () => {
       await poll(() => heading(page).textContent()).toBe("下载");
       await page.getByRole("button", { name: "开始下载" }).click();
       await expect.poll(() => page.getByText("下载完成").count(), { timeout: 30_000 }).toBe(1);
+      // the wizard's model is now the configured one (the owner's config file keeps its other keys)
+      const config = readFileSync(join(run.dataDir, "config.yaml"), "utf8");
+      expect(config).toMatch(/^model: .*stories-zh-Q8_0\.gguf$/m);
+      expect(config).toContain("actions: device");
       await shot(page, "zh-06-download");
       await page.getByRole("button", { name: "下一步" }).click();
       await poll(() => heading(page).textContent()).toBe("消息应用");
