@@ -3,13 +3,15 @@ import { useEffect } from "preact/hooks";
 import { api, csrfToken } from "../api.js";
 import { screen, username } from "../app.js";
 import { t } from "../i18n/i18n.js";
+import { Bridges } from "./bridges.js";
 import { Logs } from "./logs.js";
 import { Models } from "./models.js";
+import { Pairing } from "./pairing.js";
 import { Playground } from "./playground.js";
 import { Settings } from "./settings.js";
 import { Status } from "./status.js";
 
-const TABS = ["status", "playground", "models", "pairing", "logs", "settings"] as const;
+const TABS = ["status", "playground", "models", "bridges", "pairing", "logs", "settings"] as const;
 type Tab = (typeof TABS)[number];
 
 const tabFromHash = (): Tab => {
@@ -51,7 +53,8 @@ export function Dashboard() {
         {tab.value === "status" && <Status />}
         {tab.value === "playground" && <Playground />}
         {tab.value === "models" && <Models />}
-        {tab.value === "pairing" && <p class="note">{t("pairing.intro")}</p>}
+        {tab.value === "bridges" && <Bridges />}
+        {tab.value === "pairing" && <Pairing />}
         {tab.value === "logs" && <Logs />}
         {tab.value === "settings" && <Settings />}
       </main>

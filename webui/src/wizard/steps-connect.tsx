@@ -1,20 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
+import { BridgeEditor } from "../bridges/bridge-editor.js";
+import { BridgeList } from "../bridges/bridge-list.js";
+import type { BridgeOverview, BridgeTypeInfo } from "../bridges/bridge-types.js";
 import { ErrorLine, Field, Submit, useAction } from "../form.js";
 import { t } from "../i18n/i18n.js";
 import type { SshKey } from "./types.js";
 import { back, details, next } from "./wizard.js";
-
-/** Messaging bridges planned by the bridges issue; listed with "set up later" until they land. */
-export const BRIDGES = [
-  "Telegram",
-  "WhatsApp",
-  "Signal",
-  "Matrix",
-  "Discord",
-  "WeChat / 微信",
-  "Feishu / 飞书",
-];
 
 /** A copy-paste `curl` call of the OpenAI-compatible API for this device. */
 export function curlExample(token: string): string {
@@ -55,23 +47,54 @@ export function CopyBox(props: { label: string; value: string; multiline?: boole
   );
 }
 
-/** Step 7: bridges placeholder, the API token and a curl example. */
+/** Step 7: set up a messaging bridge (or later), and the API token with a curl example. */
 export function MessagingStep() {
   const [token, setToken] = useState("");
+  const [types, setTypes] = useState<BridgeTypeInfo[]>([]);
+  const [bridges, setBridges] = useState<BridgeOverview[]>([]);
+  const [message, setMessage] = useState("");
+  const [round, setRound] = useState(0);
   const { busy, error, run } = useAction();
+  const loadBridges = () =>
+    api<{ bridges: BridgeOverview[] }>("GET", "/api/setup/bridges").then((r) => setBridges(r.bridges));
   useEffect(() => {
     void api<{ token: string }>("GET", "/api/setup/api-token").then((r) => setToken(r.token));
+    void api<{ types: BridgeTypeInfo[] }>("GET", "/api/setup/bridge-types").then((r) => setTypes(r.types));
+    void loadBridges();
   }, []);
   return (
     <div>
       <p>{t("messaging.intro")}</p>
-      <ul class="bridges">
-        {BRIDGES.map((b) => (
-          <li key={b}>
-            <span>{b}</span> <small>{t("messaging.later")}</small>
-          </li>
-        ))}
-      </ul>
+      {bridges.length > 0 && (
+        <>
+          <h2>{t("messaging.yours")}</h2>
+          <BridgeList bridges={bridges} />
+        </>
+      )}
+      {message && (
+        <p role="status" class="ok">
+          {message}
+        </p>
+      )}
+      {types.length > 0 && (
+        <>
+          {bridges.length > 0 && <h2>{t("messaging.addAnother")}</h2>}
+          <BridgeEditor
+            key={round}
+            base="/api/setup"
+            types={types}
+            takenIds={bridges.map((b) => b.id)}
+            typeLabel={t("messaging.choose")}
+            noTypeLabel={t("common.skip")}
+            onSaved={(answer) => {
+              const { id, savedTo } = answer.change;
+              setMessage(savedTo ? t("bridges.saved", { id }) : t("bridges.savedMemory", { id }));
+              setRound(round + 1);
+              void loadBridges();
+            }}
+          />
+        </>
+      )}
       <p>{t("messaging.api")}</p>
       {token && <CopyBox label={t("messaging.token")} value={token} />}
       {token && <CopyBox label={t("messaging.curl")} value={curlExample(token)} multiline />}
@@ -86,7 +109,9 @@ export function MessagingStep() {
           disabled={busy}
           onClick={() =>
             void run(async () => {
-              await api("POST", "/api/setup/skip", { step: "messaging" });
+              await api("POST", `/api/setup/${bridges.length > 0 ? "complete" : "skip"}`, {
+                step: "messaging",
+              });
               next("messaging");
             })
           }
