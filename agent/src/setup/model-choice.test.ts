@@ -101,6 +101,27 @@ describe("ModelChoice", () => {
     }
   });
 
+  it("a file that does not load is not configured: the config file and the settings stay as they were", async () => {
+    const k = await setUp("log:\n  level: info\n");
+    try {
+      const broken = new ModelChoice({
+        settings: k.settings,
+        configFile: k.configFile,
+        resolve: (ref) => k.store.resolve(ref),
+        load: async (path) => {
+          throw new UserError(`cannot load ${path}`, { code: "E_MODEL_LOAD" });
+        },
+      });
+      const path = join(k.store.dir, "broken.gguf");
+      writeFileSync(path, "not a GGUF");
+      await expect(broken.applyIfPresent("broken.gguf")).rejects.toThrow(/cannot load/);
+      expect(readFileSync(k.configFile as string, "utf8")).toBe("log:\n  level: info\n");
+      expect(startupModel(k.settings)).toBeNull();
+    } finally {
+      k.db.close();
+    }
+  });
+
   it("without a config file the choice is kept in the settings; a deleted file is not offered at start", async () => {
     const k = await setUp(null);
     try {

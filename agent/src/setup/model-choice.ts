@@ -48,15 +48,17 @@ export class ModelChoice {
   }
 
   /**
-   * Makes `path` (the stored file of `ref`) the model the agent runs: config file, settings, then load.
-   * Throws UserError E_CONFIG_FILE when the config file cannot be read, parsed or written (nothing changed
-   * then), and what `load` throws (the config already names the file: the owner sees the load error).
+   * Makes `path` (the stored file of `ref`) the model the agent runs: load first, then the config file and
+   * the settings, so a file that does not load is never configured (a configured model that fails to load
+   * would stop the next start). Throws what `load` throws (nothing written), and UserError E_CONFIG_FILE when
+   * the config file cannot be read, parsed or written (the model then runs until the agent stops).
    */
   async apply(ref: string, path: string): Promise<LoadedModelInfo> {
+    const loaded = await this.deps.load(path);
     if (this.deps.configFile) writeConfigModel(this.deps.configFile, path);
     const chosen: ChosenModel = { ref, path, savedTo: this.deps.configFile, at: new Date().toISOString() };
     this.deps.settings.set(CHOSEN_MODEL_KEY, chosen);
-    return this.deps.load(path);
+    return loaded;
   }
 
   /**
