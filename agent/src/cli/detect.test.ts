@@ -1,29 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { validateHardwareReport } from "../hardware/report-schema.js";
+import { runCommand } from "./cli-test-kit.js";
 import { register } from "./detect.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "clawbox-cli-detect-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs `clawbox <args>` with only the detect command registered; returns what it printed. */
 async function run(...args: string[]): Promise<string> {
-  const program = new Command("clawbox").exitOverride();
-  register(program);
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "clawbox", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  return (await runCommand(register, ...args)).out;
 }
 
 describe("clawbox detect", () => {

@@ -4,10 +4,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../../../test/support/test-model.js";
 import { UserError } from "../errors.js";
+import { runCommand } from "./cli-test-kit.js";
 import { register } from "./models.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "clawbox-cli-models-"));
@@ -28,27 +28,9 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Runs `clawbox models <args>`; returns stdout and stderr. */
-async function run(...args: string[]): Promise<{ out: string; err: string }> {
-  const program = new Command("clawbox").exitOverride();
-  register(program.command("models"));
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => {
-    out += String(c);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => {
-    err += String(c);
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "clawbox", "models", ...args, "--data-dir", dataDir]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  return { out, err };
+/** Runs `clawbox models <args> --data-dir <dataDir>`; returns stdout and stderr. */
+function run(...args: string[]): Promise<{ out: string; err: string }> {
+  return runCommand((p) => register(p.command("models")), "models", ...args, "--data-dir", dataDir);
 }
 
 describe("clawbox models", () => {

@@ -1,27 +1,14 @@
 import { join } from "node:path";
-import { Command } from "commander";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
 import { REPO_ROOT } from "../paths.js";
+import { runCommand } from "./cli-test-kit.js";
 import { register } from "./recommend.js";
 
 const fixture = (name: string) => join(REPO_ROOT, "test", "fixtures", "hardware", `${name}.json`);
 
-/** Runs `clawbox <args>` with only the recommend command registered; returns what it printed. */
 async function run(...args: string[]): Promise<string> {
-  const program = new Command("clawbox").exitOverride();
-  register(program);
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "clawbox", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  return (await runCommand(register, ...args)).out;
 }
 
 describe("clawbox recommend", () => {

@@ -1,28 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ensureSetupCode, removeSetupCode } from "../setup/setup-code.js";
+import { runCommand } from "./cli-test-kit.js";
 import { register } from "./setup-code.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "clawbox-cli-code-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function run(...args: string[]): Promise<string> {
-  const program = new Command("clawbox").exitOverride();
-  register(program);
-  let out = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "clawbox", ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  return (await runCommand(register, ...args)).out;
 }
 
 describe("clawbox setup-code", () => {
