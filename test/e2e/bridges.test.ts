@@ -222,15 +222,39 @@ describe("bridges and pairing in chromium", () => {
       expect(stranger.replies[1]).toMatch(/\w{2,}/);
       expect(stranger.replies[1]).not.toContain("pairing code");
 
-      // removing the wizard's bridge (confirmed) leaves the family bridge's connection alone
+      // editing the wizard's bridge: the stored token shows as ******** and is kept; only that bridge restarts
       await page.getByRole("link", { name: "Bridges" }).click();
+      await page.getByRole("button", { name: "Edit site" }).click();
+      await poll(() => page.getByLabel("Token *").inputValue()).toBe("********");
+      await page.getByLabel("Direct messages").selectOption("open");
+      await shot(page, "bridges-07-edit");
+      await page.getByRole("button", { name: "Save" }).click();
+      await poll(() => page.getByRole("status").first().textContent()).toBe("Bridge site saved and started.");
+      const edited = readFileSync(configFile, "utf8");
+      expect(edited).toContain(`token: ${SITE_TOKEN}`);
+      expect(edited).toContain("dmPolicy: open");
+      expect(stranger.ws.readyState).toBe(WebSocket.OPEN);
+
+      // removing the wizard's bridge (confirmed) leaves the family bridge's connection alone
       await page.getByRole("button", { name: "Remove site" }).click();
       await page.getByRole("button", { name: "Yes, remove" }).click();
       await poll(() => page.getByRole("status").first().textContent()).toBe("Bridge site removed.");
       await poll(() => page.locator('[data-bridge="site"]').count()).toBe(0);
       expect(stranger.ws.readyState).toBe(WebSocket.OPEN);
       expect(readFileSync(configFile, "utf8")).not.toContain(SITE_TOKEN);
-      await shot(page, "bridges-07-removed");
+      await shot(page, "bridges-08-removed");
+
+      // the same screens in Chinese
+      await page.getByLabel("Language").selectOption("zh-CN");
+      await poll(() => heading(page).textContent()).toBe("消息桥接");
+      await poll(() => page.locator('[data-bridge="family"]').textContent()).toContain("已连接");
+      await page.getByRole("button", { name: "添加桥接" }).click();
+      await page.getByLabel("桥接类型").selectOption("websocket");
+      await poll(() => page.getByLabel("监听端口 *").count()).toBe(1);
+      await shot(page, "bridges-09-zh-add");
+      await page.getByRole("link", { name: "配对" }).click();
+      await poll(() => page.getByRole("button", { name: "撤销 stranger-1" }).count()).toBe(1);
+      await shot(page, "bridges-10-zh-pairing");
       await context.close();
     } finally {
       for (const s of strangers) s.ws.close();

@@ -9,7 +9,14 @@ import type {
   BridgeTypeInfo,
   ConnectionTestResult,
 } from "./bridge-types.js";
-import { buildConfig, type FormValues, initialValues, isMainKey, SchemaFields } from "./schema-form.js";
+import {
+  buildConfig,
+  type FormValues,
+  initialValues,
+  isMainKey,
+  SchemaFields,
+  typeDescription,
+} from "./schema-form.js";
 
 /** The id a new bridge of `type` gets unless the owner types another: the type, then type-2, type-3, … */
 function suggestId(type: string, taken: string[]): string {
@@ -117,7 +124,7 @@ export function BridgeEditor(props: {
       }}
     >
       {!props.existing && (
-        <Field label={props.typeLabel ?? t("bridges.type")} help={info?.description}>
+        <Field label={props.typeLabel ?? t("bridges.type")} help={info ? typeDescription(info) : undefined}>
           {({ id: fieldId, describedBy }) => (
             <select
               id={fieldId}
@@ -155,7 +162,7 @@ export function BridgeEditor(props: {
               )}
             </Field>
           )}
-          {props.existing && <p class="help">{info.description}</p>}
+          {props.existing && <p class="help">{typeDescription(info)}</p>}
           <SchemaFields info={info} keys={keys.filter((k) => isMainKey(info, k))} {...fieldProps} />
           <details class="more">
             <summary>{t("bridges.more")}</summary>

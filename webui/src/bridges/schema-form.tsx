@@ -1,6 +1,6 @@
 import { Field } from "../form.js";
 import type { MessageKey } from "../i18n/en.js";
-import { CATALOGUES, t } from "../i18n/i18n.js";
+import { CATALOGUES, lang, t } from "../i18n/i18n.js";
 import {
   type BridgeConfig,
   type BridgeTypeInfo,
@@ -17,6 +17,21 @@ function maybe(key: string): string | undefined {
   return k in CATALOGUES.en ? t(k) : undefined;
 }
 
+/**
+ * Registry text (type descriptions, field help, sender id hints) in the current language: English comes
+ * from the agent's registry as it is; other languages use the catalogue's translation under `key` when
+ * there is one (types added later fall back to the registry's English).
+ */
+export function registryText(key: string, english: string | undefined): string | undefined {
+  if (lang.value === "en") return english;
+  return maybe(key) ?? english;
+}
+
+/** The type's one-line description in the current language. */
+export function typeDescription(info: BridgeTypeInfo): string {
+  return registryText(`bridges.typeDesc.${info.type}`, info.description) ?? info.type;
+}
+
 /** The field's label: the catalogue's name for the key, else the key itself. */
 export function fieldLabel(key: string): string {
   return maybe(`bridges.field.${key}`) ?? key;
@@ -24,10 +39,11 @@ export function fieldLabel(key: string): string {
 
 /** Help under a field: the catalogue's text for the shared keys, else the registry's description. */
 function fieldHelp(key: string, schema: PropertySchema, info: BridgeTypeInfo): string | undefined {
-  const own = maybe(`bridges.help.${key}`);
-  const hint =
-    key === "allowFrom" && info.senderIdHint ? t("bridges.senderHint", { hint: info.senderIdHint }) : "";
-  return [own ?? schema.description, hint].filter(Boolean).join(" ") || undefined;
+  const shared = maybe(`bridges.help.${key}`);
+  const own = shared ?? registryText(`bridges.help.${info.type}.${key}`, schema.description);
+  const senderHint = registryText(`bridges.senderIdHint.${info.type}`, info.senderIdHint);
+  const hint = key === "allowFrom" && senderHint ? t("bridges.senderHint", { hint: senderHint }) : "";
+  return [own, hint].filter(Boolean).join(" ") || undefined;
 }
 
 type Kind = "boolean" | "enum" | "number" | "list" | "json" | "text";
