@@ -310,7 +310,7 @@ describe.each([
 });
 
 describe("whatsapp webhooks end to end", () => {
-  it("answers a redelivered webhook once and lets no unsigned or forged one reach the model", {
+  it("answers a redelivered webhook once, lets no unsigned or forged one reach the model, and gives up on a closed 24-hour window", {
     timeout: 120_000,
   }, async () => {
     const emu = new WhatsAppCloudEmulator();
@@ -357,6 +357,18 @@ describe("whatsapp webhooks end to end", () => {
       expect(inference.results).toHaveLength(1);
       const texts = emu.sentTo(from).map((m) => m.text);
       expect(squash(texts.join(" "))).toBe(squash(inference.results[0]?.text ?? ""));
+
+      // The 24-hour window is closed (Meta answers 131047): the refusal is recorded once, never retried.
+      emu.failNext({ kind: "reengagement" });
+      const late = await emu.userSends(from, "Are you still there?");
+      const pieceId = `whatsapp/${from}/${late.wamid}/0`;
+      await until(() => runner.outbox.get(pieceId)?.status === "failed", "refused reply marked failed");
+      const sends = emu.calls.get("messages");
+      await new Promise((r) => setTimeout(r, 2500)); // two periodic flushes (flushIntervalMs 1000)
+      expect(runner.outbox.get(pieceId)).toMatchObject({ status: "failed", attempts: 1 });
+      expect(runner.outbox.get(pieceId)?.lastError).toMatch(/24 hours.*131047/);
+      expect(emu.calls.get("messages")).toBe(sends);
+      expect(emu.sentTo(from).map((m) => m.text)).toEqual(texts);
     });
   });
 });
