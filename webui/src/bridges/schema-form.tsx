@@ -76,8 +76,9 @@ export function initialValues(info: BridgeTypeInfo, config?: BridgeConfig): Form
 }
 
 /**
- * Turns form values into a bridge entry for the API: empty fields are left out (the agent fills in
- * defaults), numbers and JSON objects parsed, lists split by line. Returns `{error: {key, message}}`
+ * Turns form values into a bridge entry for the API: empty fields and values equal to the schema's
+ * default are left out (the agent fills in defaults, so the config file holds only what the owner
+ * chose), numbers and JSON objects parsed, lists split by line. Returns `{error: {key, message}}`
  * for a value that cannot be parsed; everything else is left to the agent's schema check.
  */
 export function buildConfig(
@@ -94,7 +95,9 @@ export function buildConfig(
       continue;
     }
     const text = typeof v === "string" ? v.trim() : "";
-    if (!text) continue;
+    // empty, or the schema's default (an edited bridge shows its defaults): left to the agent
+    if (!text || (schema.default !== undefined && kind !== "json" && text === String(schema.default)))
+      continue;
     if (kind === "number") {
       const n = Number(text);
       if (!Number.isFinite(n))
