@@ -1,48 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import { simpleParser } from "mailparser";
-import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
-import { createInferenceService } from "../../agent/src/inference/engine.js";
-import { createLogger } from "../../agent/src/log.js";
-import { ConversationStore } from "../../agent/src/store/conversation-store.js";
-import { openDatabase } from "../../agent/src/store/database.js";
-import { TEST_MODEL_ID, TEST_THREADS, testModelPath } from "../support/test-model.js";
+import type { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
 import { startDovecot, type TestDovecot } from "./kit/dovecot.js";
-import { GatedInference } from "./kit/gated-inference.js";
+import type { GatedInference } from "./kit/gated-inference.js";
+import { squash, startModelBridges, until } from "./kit/model-bridges.js";
 import { type SmtpSink, startSmtpSink } from "./kit/smtp-sink.js";
 
 /** Characters per reply mail in this test: small, so the story model's answers are split. */
 const MAX_CHARS = 300;
 let dovecot: TestDovecot;
 let sink: SmtpSink;
-let dir: string;
-let db: Database;
-let manager: BridgeManager;
-let llama: Llama;
-let inference: GatedInference;
 let n = 0;
-const squash = (s: string) => s.replace(/\s+/g, " ").trim();
-
-type Maybe<T> = T | undefined | null | false;
-
-async function until<T>(get: () => Maybe<T> | Promise<Maybe<T>>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  const t0 = Date.now();
-  for (;;) {
-    const v = await get();
-    if (v) {
-      if (process.env.E2E_DEBUG) process.stderr.write(`${what}: ${Date.now() - t0} ms\n`);
-      return v;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Delivers a mail to bot@localhost through Dovecot's LMTP, as the receiving MTA would. */
 async function deliver(
@@ -72,29 +41,14 @@ async function repliesTo(to: string) {
   return Promise.all(mails.map((m) => simpleParser(m.data)));
 }
 
+let inference: GatedInference;
+let manager: BridgeManager;
+let close: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
-  llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 0 });
-  inference = new GatedInference(createInferenceService({ llama }));
-  await inference.load({
-    path: await testModelPath(),
-    id: TEST_MODEL_ID,
-    contextSize: 256,
-    threads: TEST_THREADS,
-    gpuLayers: 0,
-  });
   dovecot = await startDovecot({ bot: "bot-mail-password" });
   sink = await startSmtpSink();
-  dir = mkdtempSync(join(tmpdir(), "clawbox-email-"));
-  db = openDatabase(dir);
-  manager = new BridgeManager({
-    db,
-    inference,
-    conversations: new ConversationStore(db),
-    log: createLogger({ level: "silent" }),
-    backoff: { baseMs: 50, maxMs: 200 },
-    flushIntervalMs: 200,
-  });
-  await manager.apply({
+  ({ inference, manager, close } = await startModelBridges({
     mail: {
       type: "email",
       address: "bot@localhost",
@@ -110,18 +64,14 @@ beforeAll(async () => {
       dmPolicy: "pairing",
       maxTextLength: MAX_CHARS,
     },
-  });
+  }));
   await until(() => manager.runner("mail")?.status().state === "connected", "IMAP connected");
 });
 
 afterAll(async () => {
-  await manager?.close();
-  db?.close();
+  await close?.();
   await sink?.close();
   await dovecot?.stop();
-  await inference?.close();
-  await llama?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("e-mail bridge against Dovecot (IMAP IDLE + LMTP) and an SMTP sink", () => {

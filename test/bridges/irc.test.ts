@@ -1,18 +1,9 @@
 /// <reference path="../../agent/src/bridges/irc/irc-framework.d.ts" />
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import IRC, { type Client, type IrcMessageEvent } from "irc-framework";
-import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
-import { createInferenceService } from "../../agent/src/inference/engine.js";
-import { createLogger } from "../../agent/src/log.js";
-import { ConversationStore } from "../../agent/src/store/conversation-store.js";
-import { openDatabase } from "../../agent/src/store/database.js";
-import { TEST_MODEL_ID, TEST_THREADS, testModelPath } from "../support/test-model.js";
-import { GatedInference } from "./kit/gated-inference.js";
+import type { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
+import type { GatedInference } from "./kit/gated-inference.js";
+import { squash, startModelBridges, until } from "./kit/model-bridges.js";
 import { startNgircd, type TestIrcd } from "./kit/ngircd.js";
 import { startTcpProxy, type TcpProxy } from "./kit/tcp-proxy.js";
 
@@ -20,23 +11,7 @@ import { startTcpProxy, type TcpProxy } from "./kit/tcp-proxy.js";
 const LINE_BYTES = 100;
 let ircd: TestIrcd;
 let proxy: TcpProxy;
-let dir: string;
-let db: Database;
-let manager: BridgeManager;
 const clients: Client[] = [];
-let llama: Llama;
-let inference: GatedInference;
-const squash = (s: string) => s.replace(/\s+/g, " ").trim();
-
-async function until<T>(get: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A person on IRC (ident `ident`, "" = unverified), collecting what the bot says to them. */
 async function person(nick: string, ident: string) {
@@ -54,30 +29,15 @@ async function person(nick: string, ident: string) {
   return { heard, say: (text: string) => c.say("clawbox", text) };
 }
 
+let inference: GatedInference;
+let manager: BridgeManager;
+let close: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
-  llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 0 });
-  inference = new GatedInference(createInferenceService({ llama }));
-  await inference.load({
-    path: await testModelPath(),
-    id: TEST_MODEL_ID,
-    contextSize: 256,
-    threads: TEST_THREADS,
-    gpuLayers: 0,
-  });
   ircd = await startNgircd();
   proxy = await startTcpProxy(ircd.port);
-  dir = mkdtempSync(join(tmpdir(), "clawbox-irc-"));
-  db = openDatabase(dir);
-  manager = new BridgeManager({
-    db,
-    inference,
-    conversations: new ConversationStore(db),
-    log: createLogger({ level: "silent" }),
-    backoff: { baseMs: 50, maxMs: 200 },
-    flushIntervalMs: 200,
-  });
   ircd.setNextIdent("clawbox");
-  await manager.apply({
+  ({ inference, manager, close } = await startModelBridges({
     "irc-lan": {
       type: "irc",
       host: "127.0.0.1",
@@ -88,19 +48,15 @@ beforeAll(async () => {
       dmPolicy: "pairing",
       maxLineBytes: LINE_BYTES,
     },
-  });
+  }));
   await until(() => manager.runner("irc-lan")?.status().state === "connected", "bot connected");
 });
 
 afterAll(async () => {
   for (const c of clients) c.quit();
-  await manager?.close();
-  db?.close();
+  await close?.();
   await proxy?.close();
   await ircd?.stop();
-  await inference?.close();
-  await llama?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("IRC bridge against ngIRCd", () => {

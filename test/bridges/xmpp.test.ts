@@ -1,18 +1,9 @@
 /// <reference path="../../agent/src/bridges/xmpp/xmpp-client.d.ts" />
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { client, type XmlElement, type XmppClient, xml } from "@xmpp/client";
-import type { Database } from "better-sqlite3";
-import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
-import { createInferenceService } from "../../agent/src/inference/engine.js";
-import { createLogger } from "../../agent/src/log.js";
-import { ConversationStore } from "../../agent/src/store/conversation-store.js";
-import { openDatabase } from "../../agent/src/store/database.js";
-import { TEST_MODEL_ID, TEST_THREADS, testModelPath } from "../support/test-model.js";
-import { GatedInference } from "./kit/gated-inference.js";
+import type { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
+import type { GatedInference } from "./kit/gated-inference.js";
+import { squash, startModelBridges, until } from "./kit/model-bridges.js";
 import { startProsody, type TestProsody } from "./kit/prosody.js";
 import { startTcpProxy, type TcpProxy } from "./kit/tcp-proxy.js";
 
@@ -20,23 +11,7 @@ import { startTcpProxy, type TcpProxy } from "./kit/tcp-proxy.js";
 const MAX_CHARS = 120;
 let prosody: TestProsody;
 let proxy: TcpProxy;
-let dir: string;
-let db: Database;
-let manager: BridgeManager;
-let llama: Llama;
-let inference: GatedInference;
 const people: XmppClient[] = [];
-const squash = (s: string) => s.replace(/\s+/g, " ").trim();
-
-async function until<T>(get: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A person with an XMPP account, collecting the bot's message bodies. */
 async function person(name: string, password: string) {
@@ -64,29 +39,14 @@ async function person(name: string, password: string) {
   return { heard, say };
 }
 
+let inference: GatedInference;
+let manager: BridgeManager;
+let close: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
-  llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: 0 });
-  inference = new GatedInference(createInferenceService({ llama }));
-  await inference.load({
-    path: await testModelPath(),
-    id: TEST_MODEL_ID,
-    contextSize: 256,
-    threads: TEST_THREADS,
-    gpuLayers: 0,
-  });
   prosody = await startProsody({ clawbox: "bot-password-1", alice: "alice-password-1" });
   proxy = await startTcpProxy(prosody.port);
-  dir = mkdtempSync(join(tmpdir(), "clawbox-xmpp-"));
-  db = openDatabase(dir);
-  manager = new BridgeManager({
-    db,
-    inference,
-    conversations: new ConversationStore(db),
-    log: createLogger({ level: "silent" }),
-    backoff: { baseMs: 50, maxMs: 200 },
-    flushIntervalMs: 200,
-  });
-  await manager.apply({
+  ({ inference, manager, close } = await startModelBridges({
     jabber: {
       type: "xmpp",
       service: `xmpp://127.0.0.1:${proxy.port}`,
@@ -96,19 +56,15 @@ beforeAll(async () => {
       dmPolicy: "pairing",
       maxTextLength: MAX_CHARS,
     },
-  });
+  }));
   await until(() => manager.runner("jabber")?.status().state === "connected", "bot online");
 });
 
 afterAll(async () => {
   for (const p of people) await p.stop().catch(() => {});
-  await manager?.close();
-  db?.close();
+  await close?.();
   await proxy?.close();
   await prosody?.stop();
-  await inference?.close();
-  await llama?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("XMPP bridge against Prosody", () => {
