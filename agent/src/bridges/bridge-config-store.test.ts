@@ -127,6 +127,9 @@ describe("BridgeConfigStore", () => {
     expect(typo.fix).toContain("listenPort");
     const missing = await rejection(store.put("fresh", { type: "irc", host: "127.0.0.1" }));
     expect(missing.message).toBe('bridge "fresh": "nick" is missing');
+    expect((await rejection(store.put("fresh", { token: "x" }))).message).toBe(
+      'bridge "fresh": "type" is missing',
+    );
     const badType = await rejection(store.put("fresh", { type: "carrier-pigeon" }));
     expect(badType.message).toBe('bridge "fresh": unknown bridge type "carrier-pigeon"');
     expect(badType.fix).toContain("websocket");

@@ -78,6 +78,13 @@ export function validateBridgeEntry(id: string, config: unknown): BridgeConfig {
   const fail = (what: string, fix: string): never => {
     throw new UserError(`bridge "${id}": ${what}`, { code: "E_BRIDGE_CONFIG", fix });
   };
+  if (!type)
+    fail(
+      '"type" is missing',
+      `add "type": one of ${bridgeDefinitions()
+        .map((d) => d.type)
+        .join(", ")}`,
+    );
   if (!definition) {
     fail(
       `unknown bridge type "${type}"`,
