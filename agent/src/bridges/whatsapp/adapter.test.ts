@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WhatsAppCloudEmulator } from "../../../../test/bridges/emulators/whatsapp-cloud.js";
 import { UserError } from "../../errors.js";
@@ -100,6 +100,19 @@ describe("WhatsAppAdapter against the Cloud API emulator", () => {
     expect((await emu.userSends("4915100000042", "x", { signature: "sha1=abc" })).status).toBe(401);
     await new Promise((r) => setTimeout(r, 100));
     expect(inbox.map((m) => m.text)).toEqual(["hello bot"]);
+  });
+
+  it("survives a webhook request cut mid-body and keeps serving", async () => {
+    const a = await setup();
+    const inbox = await started(a);
+    const socket = connect(a.address()?.port ?? 0, "127.0.0.1");
+    await new Promise<void>((r) => socket.once("connect", () => r()));
+    socket.write('POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{"object":');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await emu.userSends("4915100000042", "still here?")).status).toBe(200);
+    await until(() => inbox.length === 1, "message after the cut request");
   });
 
   it("sends text up to 4096 chars (the server refuses more), and shows typing on the user's last message", async () => {

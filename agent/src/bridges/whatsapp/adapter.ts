@@ -83,7 +83,8 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
   private me: BotIdentity | undefined;
   private readonly seen = new Set<string>();
   private readonly lastInbound = new Map<string, string>();
-  private readonly typingShown = new Map<string, number>();
+  /** Per chat: the message the typing indicator was last shown on, and when (ms). */
+  private readonly typingShown = new Map<string, { wamid: string; at: number }>();
   private readonly chats = new Map<string, Promise<void>>();
 
   constructor(
@@ -118,7 +119,13 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
       id: (info.display_phone_number ?? "").replace(/\D/g, "") || this.config.phoneNumberId,
       name: info.verified_name,
     };
-    const server = createServer((req, res) => void this.onRequest(req, res));
+    const server = createServer((req, res) => {
+      // A request cut while its body streams must not become an unhandled rejection.
+      this.onRequest(req, res).catch((err: unknown) => {
+        this.ctx.log.warn({ bridge: this.id, err: String(err) }, "whatsapp webhook request failed");
+        if (!res.headersSent) res.writeHead(400).end();
+      });
+    });
     const host = this.config.listenHost ?? "127.0.0.1";
     const port = this.config.listenPort ?? 8089;
     const key = `${host}:${port}`;
@@ -187,9 +194,9 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
   async typing(chatId: string): Promise<void> {
     const wamid = this.lastInbound.get(chatId);
     if (!wamid) return;
-    const shown = this.typingShown.get(wamid) ?? 0;
-    if (Date.now() - shown < TYPING_REFRESH_MS) return;
-    this.typingShown.set(wamid, Date.now());
+    const shown = this.typingShown.get(chatId);
+    if (shown?.wamid === wamid && Date.now() - shown.at < TYPING_REFRESH_MS) return;
+    this.typingShown.set(chatId, { wamid, at: Date.now() });
     try {
       await this.graph.request("POST", `${this.config.phoneNumberId}/messages`, {
         messaging_product: "whatsapp",
