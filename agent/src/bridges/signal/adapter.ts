@@ -173,7 +173,7 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
       throw new UserError(
         `${this.baseUrl} is not a signal-cli HTTP daemon (GET /api/v1/check answered HTTP ${res.status}).`,
         {
-          fix: "Point url at `signal-cli daemon --http HOST:PORT` (signal-cli 0.13 or newer).",
+          fix: "Point url at `signal-cli daemon --http HOST:PORT`; the HTTP daemon answers /api/v1/check.",
           code: "bridge_unreachable",
         },
       );

@@ -15,7 +15,7 @@ export const signalBridge: BridgeDefinition<SignalBridgeConfig> = {
       pattern: "^https?://[^\\s]+$",
       default: "http://127.0.0.1:8080",
       description:
-        "Address of the running `signal-cli daemon --http HOST:PORT` (signal-cli ≥ 0.13, needs Java 21). Keep it on 127.0.0.1: the daemon has no authentication.",
+        "Address of the running `signal-cli daemon --http HOST:PORT` (signal-cli needs Java 21). Keep it on 127.0.0.1: the daemon has no authentication.",
     },
     account: {
       type: "string",
