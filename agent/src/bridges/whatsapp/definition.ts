@@ -58,7 +58,8 @@ export const whatsappBridge: BridgeDefinition<WhatsAppBridgeConfig> = {
       type: "string",
       pattern: "^v[0-9]+\\.[0-9]+$",
       default: "v23.0",
-      description: "Graph API version; v23.0 or newer is needed for the typing indicator.",
+      description:
+        "Graph API version; the bridge follows v23.0 (messages, read receipts with typing indicator).",
     },
   },
   required: ["phoneNumberId", "accessToken", "appSecret", "verifyToken"],
