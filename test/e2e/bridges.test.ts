@@ -226,6 +226,11 @@ describe("bridges and pairing in chromium", () => {
       await page.getByRole("link", { name: "Bridges" }).click();
       await page.getByRole("button", { name: "Edit site" }).click();
       await poll(() => page.getByLabel("Token *").inputValue()).toBe("********");
+      // unchanged settings: the running bridge itself answers the test
+      await page.getByRole("button", { name: "Test connection" }).click();
+      await poll(() => page.locator(".test-result").textContent()).toBe(
+        "This bridge is running and connected with these settings.",
+      );
       await page.getByLabel("Direct messages").selectOption("open");
       await shot(page, "bridges-07-edit");
       await page.getByRole("button", { name: "Save" }).click();

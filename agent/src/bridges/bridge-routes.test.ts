@@ -296,14 +296,30 @@ describe("bridge dashboard routes", () => {
       ok: false,
       reason: 'bridge "fresh": "token" has no stored value to keep',
     });
-    // the stored token is used: the test bridge then fails only because "chat" holds the port
-    const busy = await app.inject({
-      method: "POST",
-      url: "/api/dashboard/bridges/test",
-      headers,
-      payload: { id: "chat", config: { type: "websocket", token: "********", listenPort: chatPort } },
+    // the saved entry unchanged: the running bridge answers (a second listener would fail on its port)
+    const test = (config: object) =>
+      app.inject({
+        method: "POST",
+        url: "/api/dashboard/bridges/test",
+        headers,
+        payload: { id: "chat", config },
+      });
+    await connect(chatPort, CHAT_TOKEN).then((ws) => ws.close());
+    const same = await test({
+      type: "websocket",
+      token: "********",
+      listenHost: "127.0.0.1",
+      listenPort: chatPort,
     });
-    expect(busy.json()).toMatchObject({
+    expect(same.json()).toEqual({ ok: true, running: true, ms: 0 });
+    // a changed entry is tested for real, with the stored token: here it collides with the running "chat"
+    const changed = await test({
+      type: "websocket",
+      token: "********",
+      listenPort: chatPort,
+      dmPolicy: "open",
+    });
+    expect(changed.json()).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/cannot listen on port .*EADDRINUSE/),
     });

@@ -4,7 +4,7 @@ import { sessionGuard } from "../server/routes/session-guard.js";
 import { setupGuard } from "../server/routes/setup-guard.js";
 import type { SetupServices } from "../setup/setup-services.js";
 import type { BridgeConfigStore } from "./bridge-config-store.js";
-import { bridgeTypeInfos, restoreSecrets } from "./bridge-entry.js";
+import { bridgeTypeInfos, restoreSecrets, validateBridgeEntry } from "./bridge-entry.js";
 import type { BridgeManager } from "./bridge-manager.js";
 import type { BridgeConfig } from "./config-schema.js";
 import type { PairingStore } from "./pairing-store.js";
@@ -86,7 +86,7 @@ const bridgeEditRoutes: FastifyPluginAsync<BridgeRoutesOptions> = async (app, o)
     if (typeof id !== "string" || !config || typeof config !== "object" || Array.isArray(config)) {
       throw badRequest("the body must be {id, config}");
     }
-    return testWithStoredSecrets(id, config as BridgeConfig, o.configStore, request.log);
+    return testWithStoredSecrets(id, config as BridgeConfig, o, request.log);
   });
   app.put<{ Params: { id: string }; Body: { config?: unknown } }>("/bridges/:id", async (request) => {
     const config = request.body?.config;
@@ -99,19 +99,48 @@ const bridgeEditRoutes: FastifyPluginAsync<BridgeRoutesOptions> = async (app, o)
   }));
 };
 
-/** testBridgeConnection with "********" secrets replaced by the stored ones; a missing one is a failed test. */
+/** JSON with object keys sorted, to compare two entries whatever order their keys came in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/**
+ * testBridgeConnection with "********" secrets replaced by the stored ones; a missing one is a failed
+ * test. When the entry is exactly the running bridge's, the running connection answers instead (a
+ * second connection would fight it for its port or session): ok when it is connected, else its last
+ * error and fix; `running: true` says so.
+ */
 async function testWithStoredSecrets(
   id: string,
   config: BridgeConfig,
-  store: BridgeConfigStore | undefined,
+  o: BridgeRoutesOptions,
   log: FastifyBaseLogger,
-): Promise<ConnectionTestResult> {
+): Promise<ConnectionTestResult & { running?: true }> {
+  const stored = o.configStore?.get(id);
   let full: BridgeConfig;
   try {
-    full = restoreSecrets(id, config, store?.get(id));
+    full = restoreSecrets(id, config, stored);
   } catch (err) {
     const e = err as UserError;
     return { ok: false, reason: e.message, fix: e.fix, ms: 0 };
   }
+  const running = o.manager?.overview().find((b) => b.id === id);
+  if (stored && running?.enabled && sameAsStored(id, full, stored)) {
+    return running.state === "connected"
+      ? { ok: true, running: true, ms: 0 }
+      : { ok: false, running: true, reason: running.lastError ?? running.state, fix: running.fix, ms: 0 };
+  }
   return testBridgeConnection(id, full, log);
+}
+
+function sameAsStored(id: string, entry: BridgeConfig, stored: BridgeConfig): boolean {
+  try {
+    return canonical(validateBridgeEntry(id, entry)) === canonical(stored);
+  } catch {
+    return false;
+  }
 }

@@ -171,14 +171,20 @@ export function BridgeEditor(props: {
           <div role="status" aria-live="polite" class="test-result">
             {test?.ok && (
               <p class="ok">
-                {test.botId
-                  ? t("bridges.testOk", { botId: test.botId, ms: test.ms })
-                  : t("bridges.testOkNoId", { ms: test.ms })}
+                {test.running
+                  ? t("bridges.testRunning")
+                  : test.botId
+                    ? t("bridges.testOk", { botId: test.botId, ms: test.ms })
+                    : t("bridges.testOkNoId", { ms: test.ms })}
               </p>
             )}
             {test && !test.ok && (
               <>
-                <p class="error">{t("bridges.testFailed", { reason: test.reason ?? "" })}</p>
+                <p class="error">
+                  {t(test.running ? "bridges.testRunningFailed" : "bridges.testFailed", {
+                    reason: test.reason ?? "",
+                  })}
+                </p>
                 {test.fix && <p class="help">{t("bridges.fix", { fix: test.fix })}</p>}
               </>
             )}

@@ -45,6 +45,8 @@ export interface ConnectionTestResult {
   fix?: string;
   botId?: string;
   ms: number;
+  /** The entry is the running bridge's unchanged: the answer is that bridge's own state (no second connection). */
+  running?: true;
 }
 
 /** Answer of `PUT …/bridges/:id` and `DELETE …/bridges/:id`. */

@@ -231,6 +231,8 @@ export const en = {
   "bridges.testOk": "Connection works: signed in as {botId} ({ms} ms).",
   "bridges.testOkNoId": "Connection works ({ms} ms).",
   "bridges.testFailed": "Connection failed: {reason}",
+  "bridges.testRunning": "This bridge is running and connected with these settings.",
+  "bridges.testRunningFailed": "This bridge is running with these settings but is not connected: {reason}",
   "bridges.fix": "What to do: {fix}",
   "bridges.more": "More settings",
   "bridges.secretKept": "Stored. Leave it as it is to keep it, or type a new value.",

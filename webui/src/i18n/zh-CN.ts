@@ -228,6 +228,8 @@ export const zhCN: Record<MessageKey, string> = {
   "bridges.testOk": "连接正常：已登录为 {botId}（{ms} 毫秒）。",
   "bridges.testOkNoId": "连接正常（{ms} 毫秒）。",
   "bridges.testFailed": "连接失败：{reason}",
+  "bridges.testRunning": "此桥接正在以这些设置运行，并且已连接。",
+  "bridges.testRunningFailed": "此桥接正在以这些设置运行，但没有连接成功：{reason}",
   "bridges.fix": "解决方法：{fix}",
   "bridges.more": "更多设置",
   "bridges.secretKept": "已保存。保持不变即可沿用，或输入新值。",
