@@ -1,12 +1,22 @@
-import type { AdapterStatus, InboundHandler } from "./types.js";
+import type { AdapterContext, AdapterStatus, InboundHandler } from "./types.js";
 
 /**
- * The two callbacks the core hands every platform adapter (`onMessage`, `onStatus`), kept in one place so
- * each adapter only calls `this.handler?.(msg)` / `this.statusHandler?.(status, err)`.
+ * What every platform adapter holds the same way: its validated config entry, the context the core gave it
+ * (bridge id, logger), and the two callbacks the core hands it (`onMessage`, `onStatus`), so each adapter
+ * only calls `this.handler?.(msg)` / `this.statusHandler?.(status, err)`. `C` is the adapter's config type.
  */
-export abstract class AdapterHooks {
+export abstract class AdapterHooks<C> {
+  /** The bridge id (the key under `bridges:` in the config). */
+  readonly id: string;
   protected handler: InboundHandler | undefined;
   protected statusHandler: ((status: AdapterStatus, error?: Error) => void) | undefined;
+
+  constructor(
+    protected readonly config: C,
+    protected readonly ctx: AdapterContext,
+  ) {
+    this.id = ctx.id;
+  }
 
   onMessage(handler: InboundHandler): void {
     this.handler = handler;

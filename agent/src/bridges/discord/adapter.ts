@@ -13,7 +13,6 @@ import {
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import {
-  type AdapterContext,
   type BotIdentity,
   type BridgeCommonConfig,
   type ChannelAdapter,
@@ -46,9 +45,8 @@ const DISALLOWED_INTENTS = 4014;
  * as `nonce` with `enforce_nonce`, so a retried send after a lost response does not post twice.
  * Sender ids are Discord user snowflakes.
  */
-export class DiscordAdapter extends AdapterHooks implements ChannelAdapter {
+export class DiscordAdapter extends AdapterHooks<DiscordBridgeConfig> implements ChannelAdapter {
   readonly type = "discord";
-  readonly id: string;
   /** Source: Discord API docs, Create Message `content` "up to 2000 characters"; ~5 edits/5 s per channel. */
   readonly capabilities: ChannelCapabilities = {
     maxTextLength: 2000,
@@ -59,17 +57,8 @@ export class DiscordAdapter extends AdapterHooks implements ChannelAdapter {
     format: "markdown",
     minEditIntervalMs: 1000,
   };
-  private readonly config: DiscordBridgeConfig;
-  private readonly ctx: AdapterContext;
   private client: Client | undefined;
   private me: BotIdentity | undefined;
-
-  constructor(config: DiscordBridgeConfig, ctx: AdapterContext) {
-    super();
-    this.config = config;
-    this.ctx = ctx;
-    this.id = ctx.id;
-  }
 
   selfId(): BotIdentity | undefined {
     return this.me;

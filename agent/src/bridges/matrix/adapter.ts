@@ -12,7 +12,6 @@ import {
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import {
-  type AdapterContext,
   type BotIdentity,
   type BridgeCommonConfig,
   type ChannelAdapter,
@@ -52,9 +51,8 @@ const POLL_TIMEOUT_MS = 30_000;
  * Sends use the outbox id as the transaction id, which the spec makes idempotent per access token, so a
  * retried send never posts twice. Edits are `m.replace` relations. Sender ids are Matrix user ids.
  */
-export class MatrixAdapter extends AdapterHooks implements ChannelAdapter {
+export class MatrixAdapter extends AdapterHooks<MatrixBridgeConfig> implements ChannelAdapter {
   readonly type = "matrix";
-  readonly id: string;
   /** Matrix has no hard text limit besides the 65,536-byte event size (spec "Size limits"); 16,000 chars is a chosen, readable bound well under it. */
   readonly capabilities: ChannelCapabilities = {
     maxTextLength: 16_000,
@@ -65,18 +63,9 @@ export class MatrixAdapter extends AdapterHooks implements ChannelAdapter {
     format: "markdown",
     minEditIntervalMs: 1000,
   };
-  private readonly config: MatrixBridgeConfig;
-  private readonly ctx: AdapterContext;
   private client: MatrixClient | undefined;
   private me: BotIdentity | undefined;
   private txnCounter = 0;
-
-  constructor(config: MatrixBridgeConfig, ctx: AdapterContext) {
-    super();
-    this.config = config;
-    this.ctx = ctx;
-    this.id = ctx.id;
-  }
 
   selfId(): BotIdentity | undefined {
     return this.me;

@@ -52,9 +52,8 @@ export interface SignalAdapterOptions {
  * Sender ids are ACI UUIDs (`sourceUuid`); a sender whose E.164 number is listed in `allowFrom` gets the
  * number as id instead, so allowlists may use either. Replies are plain text, ≤ 2000 UTF-8 bytes each.
  */
-export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
+export class SignalAdapter extends AdapterHooks<SignalBridgeConfig> implements ChannelAdapter {
   readonly type = "signal";
-  readonly id: string;
   /**
    * maxTextLength: Signal clients send a body above 2 KiB as a "long text" attachment (Signal-Android
    * `MessageUtil.MAX_INLINE_BODY_SIZE_BYTES = 2 KiB`; Signal-Desktop `LONG_ATTACHMENT_LIMIT = 2048` bytes);
@@ -71,12 +70,11 @@ export class SignalAdapter extends AdapterHooks implements ChannelAdapter {
   private readonly chats = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly config: SignalBridgeConfig,
-    private readonly ctx: AdapterContext,
+    config: SignalBridgeConfig,
+    ctx: AdapterContext,
     private readonly opts: SignalAdapterOptions = {},
   ) {
-    super();
-    this.id = ctx.id;
+    super(config, ctx);
     this.baseUrl = (config.url ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
     this.rpc = new SignalRpcClient(this.baseUrl, config.account);
     this.resumeKey = `${ctx.id} ${this.baseUrl} ${config.account}`;

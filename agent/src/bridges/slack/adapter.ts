@@ -47,9 +47,8 @@ const PERMANENT = new Set([
  * chat.update with mrkdwn text; channel replies go into the thread of the asking message.
  * Sender ids are Slack user ids (`U…`/`W…`). Slack has no typing indicator for bots.
  */
-export class SlackAdapter extends AdapterHooks implements ChannelAdapter {
+export class SlackAdapter extends AdapterHooks<SlackBridgeConfig> implements ChannelAdapter {
   readonly type = "slack";
-  readonly id: string;
   /**
    * Source: chat.postMessage docs — text over 40,000 chars is truncated, "best results" ≤ 4,000; rate tier
    * "special": about 1 message per second per channel.
@@ -64,17 +63,8 @@ export class SlackAdapter extends AdapterHooks implements ChannelAdapter {
     minEditIntervalMs: 1000,
     minSendIntervalMs: 1000,
   };
-  private readonly config: SlackBridgeConfig;
-  private readonly ctx: AdapterContext;
   private app: BoltApp | undefined;
   private me: BotIdentity | undefined;
-
-  constructor(config: SlackBridgeConfig, ctx: AdapterContext) {
-    super();
-    this.config = config;
-    this.ctx = ctx;
-    this.id = ctx.id;
-  }
 
   selfId(): BotIdentity | undefined {
     return this.me;

@@ -5,7 +5,6 @@ import type { UserFromGetMe } from "grammy/types";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import {
-  type AdapterContext,
   type BotIdentity,
   type BridgeCommonConfig,
   type ChannelAdapter,
@@ -39,9 +38,8 @@ const POLL_TIMEOUT_S = 30;
  * limits: ~30 msg/s overall, 1 msg/s per chat, 20 msg/min per group).
  * Sender ids are Telegram numeric user ids. Replies are plain text (no parse_mode), ≤ 4096 chars.
  */
-export class TelegramAdapter extends AdapterHooks implements ChannelAdapter {
+export class TelegramAdapter extends AdapterHooks<TelegramBridgeConfig> implements ChannelAdapter {
   readonly type = "telegram";
-  readonly id: string;
   /** Source: Bot API docs, sendMessage `text` "1-4096 characters"; FAQ: avoid > 1 msg/s per chat. */
   readonly capabilities: ChannelCapabilities = {
     maxTextLength: 4096,
@@ -52,18 +50,9 @@ export class TelegramAdapter extends AdapterHooks implements ChannelAdapter {
     format: "plain",
     minEditIntervalMs: 1000,
   };
-  private readonly config: TelegramBridgeConfig;
-  private readonly ctx: AdapterContext;
   private bot: Bot | undefined;
   private me: UserFromGetMe | undefined;
   private polling: Promise<void> | undefined;
-
-  constructor(config: TelegramBridgeConfig, ctx: AdapterContext) {
-    super();
-    this.config = config;
-    this.ctx = ctx;
-    this.id = ctx.id;
-  }
 
   selfId(): BotIdentity | undefined {
     return this.me ? { id: String(this.me.id), name: this.me.username } : undefined;

@@ -64,9 +64,8 @@ const TYPING_REFRESH_MS = 20_000;
  * /{phoneNumberId}/messages` (text, ≤ 4096 chars); "typing…" = mark the user's last message read with
  * `typing_indicator`. No edits on WhatsApp: a reply is sent once complete. Sender ids are wa_ids (digits).
  */
-export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
+export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implements ChannelAdapter {
   readonly type = "whatsapp";
-  readonly id: string;
   /** Source: Cloud API "Send messages → text": `text.body` maximum 4096 characters. */
   readonly capabilities: ChannelCapabilities = {
     maxTextLength: 4096,
@@ -87,12 +86,8 @@ export class WhatsAppAdapter extends AdapterHooks implements ChannelAdapter {
   private readonly typingShown = new Map<string, { wamid: string; at: number }>();
   private readonly chats = new Map<string, Promise<void>>();
 
-  constructor(
-    private readonly config: WhatsAppBridgeConfig,
-    private readonly ctx: AdapterContext,
-  ) {
-    super();
-    this.id = ctx.id;
+  constructor(config: WhatsAppBridgeConfig, ctx: AdapterContext) {
+    super(config, ctx);
     const root = (config.graphApiUrl ?? "https://graph.facebook.com").replace(/\/+$/, "");
     this.graphBase = `${root}/${config.apiVersion ?? "v23.0"}`;
     this.graph = new GraphClient(this.graphBase, config.accessToken);
