@@ -1,3 +1,5 @@
+import { REASON_EN } from "../../../agent/src/models/reason-parts.js";
+
 /** English message catalogue. Keys are shared with zh-CN.ts (checked by i18n.test.ts). "{x}" = variable. */
 export const en = {
   "app.title": "clawbox",
@@ -89,62 +91,8 @@ export const en = {
   "model.none": "No model fits this device.",
   "model.unavailable": "Hardware information is not available.",
   "model.installed": "already downloaded",
-  "model.reason.profile": "Profile {profile} ({profileName}).",
-  "model.reason.chose": "Chose {model} at {quant} ({fileGB} GB file), context {contextSize} tokens.",
-  "model.reason.placement.unified": "All {layers} layers run on the {gpu} (shared memory).",
-  "model.reason.placement.gpu": "All {layers} layers run on the {gpu}.",
-  "model.reason.placement.split": "{gpuLayers}/{layers} layers run on the {gpu}.",
-  "model.reason.placement.cpu": "It runs on the CPU.",
-  "model.reason.memory": "It needs {needGiB} GiB of the {budgetGiB} GiB memory budget.",
-  "model.reason.budget.cpu":
-    "The budget is {availableGiB} GiB available RAM − {reserveGiB} GiB reserved for the OS and agent; swap is not counted.",
-  "model.reason.budget.unified":
-    "The budget is {availableGiB} GiB available RAM − {reserveGiB} GiB reserved for the OS and agent ({gpu} shares this memory, counted once); swap is not counted.",
-  "model.reason.budget.discrete":
-    "The budget is {vramGiB} GiB VRAM on the {gpu} (after node-llama-cpp's padding) + {availableGiB} GiB available RAM − {reserveGiB} GiB reserved for the OS and agent; swap is not counted.",
-  "model.reason.speed": "It should generate about {tokensPerSecond} tokens/s (floor {floor} tokens/s).",
-  "model.reason.speedMath.cpu":
-    "Estimate: {bandwidthGBs} GB/s memory bandwidth × {efficiency} efficiency ÷ {fileGB} GB file.",
-  "model.reason.speedMath.gpu":
-    "Estimate: {bandwidthGBs} GB/s VRAM bandwidth × {efficiency} efficiency ÷ {fileGB} GB file.",
-  "model.reason.speedMath.split":
-    "Estimate: {gpuPercent} % of the {fileGB} GB file at {gpuGBs} GB/s × {gpuEfficiency}, the rest at {cpuGBs} GB/s × {cpuEfficiency}.",
-  "model.reason.contextReduced":
-    "Context reduced from {fromTokens} to {toTokens} tokens so that it fits with {headroomPercent} % headroom.",
-  "model.reason.tight":
-    "It fits only without the {headroomPercent} % headroom: other programs may push it into swap; stop them or pick a smaller model.",
-  "model.reason.tooSlow":
-    "No model reaches {floor} tokens/s on this device; this is the fastest one that fits.",
-  "model.reason.q3":
-    "Only a Q3_K_M file fits: expect weaker answers than Q4_K_M (perplexity +0.66 vs +0.18 on Llama-3-8B, llama-quantize).",
-  "model.reason.q2":
-    "Only a Q2_K file fits: answers degrade badly (perplexity +3.5 on Llama-3-8B); a remote backend would answer better.",
-  "model.reason.languages.covered": "It covers {languages} as asked.",
-  "model.reason.languages.missing":
-    "No model covering {languages} fits; this one is listed for {modelLanguages}.",
-  "model.reason.not": "Not {model}:",
-  "model.reason.note.tooLarge":
-    "{quant} needs {needGiB} GiB at context {contextSize}, more than the {budgetGiB} GiB budget.",
-  "model.reason.note.noDisk":
-    "the {quant} file ({fileGB} GB) is larger than the {diskGB} GB of free disk it may use.",
-  "model.reason.note.tooSlow":
-    "{quant} would generate about {tokensPerSecond} tokens/s, below the {floor} tokens/s floor.",
-  "model.reason.note.tight":
-    "{quant} fits only without the {headroomPercent} % headroom ({needGiB} GiB of {budgetGiB} GiB).",
-  "model.reason.note.lowBits": "fits only at {quant}, which loses noticeably more quality than Q4_K_M.",
-  "model.reason.note.lowBitsToo": "It fits only at {quant}, which loses noticeably more quality than Q4_K_M.",
-  "model.reason.note.fits": "fits ({needGiB} GiB, about {tokensPerSecond} tokens/s).",
-  "model.reason.note.ranksLower":
-    "fits at {quant} ({needGiB} GiB, about {tokensPerSecond} tokens/s) but ranks lower: quality {quality} vs {chosenQuality}.",
-  "model.reason.none": "No catalogue model can run here.",
-  "model.reason.none.disk":
-    "{count} would fit in memory, but the model store's disk has only {diskFreeGB} GB free ({diskUsableGB} GB usable after keeping {reserveGB} GB for the database and logs) and the smallest of them, {model} {quant}, is a {fileGB} GB file.",
-  "model.reason.none.diskFix":
-    "Free at least {missingGB} GB of disk space (or point --data-dir at a larger disk), or use a remote backend (an OpenAI-compatible server on another machine).",
-  "model.reason.none.memory":
-    "The smallest, {model} {quant}, needs {needGiB} GiB at context {contextSize}, but the budget is {budgetGiB} GiB.",
-  "model.reason.none.memoryFix":
-    "Free memory (stop other programs), add RAM, pick a smaller model than the catalogue offers, or use a remote backend (an OpenAI-compatible server on another machine).",
+  // The recommendation's sentences: the agent's own English (one source, agent/src/models/reason-parts.ts).
+  ...REASON_EN,
   "download.intro": "Downloading {model}. You can close or reload this page; the download continues.",
   "download.start": "Start download",
   "download.resume": "Resume",

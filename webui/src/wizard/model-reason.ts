@@ -1,3 +1,4 @@
+import { formatReasonParam } from "../../../agent/src/models/reason-parts.js";
 import { en, type MessageKey } from "../i18n/en.js";
 import { lang, t } from "../i18n/i18n.js";
 
@@ -8,20 +9,6 @@ import { lang, t } from "../i18n/i18n.js";
 export interface ReasonPart {
   key: string;
   params: Record<string, string | number>;
-}
-
-/**
- * A parameter as text by its name's unit suffix, the same rule as the agent's formatReasonParam: `…GiB`
- * memory (1 decimal), `…GB` file/disk size (2 decimals), `…tokensPerSecond` (1 decimal, none from 100 up),
- * `…Percent` whole numbers; strings and other numbers unchanged. The unit itself is in the catalogue text.
- */
-export function formatReasonParam(name: string, value: string | number): string {
-  if (typeof value === "string") return value;
-  if (/tokensPerSecond$/i.test(name)) return value >= 100 ? value.toFixed(0) : value.toFixed(1);
-  if (name.endsWith("GiB")) return value.toFixed(1);
-  if (name.endsWith("GB")) return value.toFixed(2);
-  if (name.endsWith("Percent")) return String(Math.round(value));
-  return String(value);
 }
 
 /** ISO 639-1 codes ("zh, en") as language names in Chinese ("中文、英语"); other text unchanged. */
