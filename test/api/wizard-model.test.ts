@@ -51,7 +51,9 @@ async function servedModels(url: string): Promise<string[]> {
 }
 
 describe("the wizard's model choice (real agent process, test model)", () => {
-  it("choose → loaded now → config file says so → restart → loaded again", { timeout: 120_000 }, async () => {
+  it("choose → loaded now → config file says so → restart → loaded again; a dashboard switch sticks too", {
+    timeout: 120_000,
+  }, async () => {
     requireBuiltCli();
     writeFileSync(configFile, "# owner's note: keep me\nlog:\n  level: info\n");
     // two files in the store: without the wizard's choice the agent loads the newest one ("newest")
@@ -83,5 +85,33 @@ describe("the wizard's model choice (real agent process, test model)", () => {
     agent = await start();
     expect(agent.line).toContain("model chosen");
     expect(await servedModels(agent.url)).toEqual(["chosen"]);
+
+    // After setup, a switch in the dashboard sticks the same way.
+    const { url } = agent;
+    const code = readSetupCode(dataDir) ?? "";
+    const post = (path: string, body: unknown, headers: Record<string, string>) =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+    const owner = { username: "owner", password: "purple-tractor-sings-42" };
+    expect((await post("/api/setup/admin", owner, { "x-setup-code": code })).status).toBe(200);
+    const device = { name: "box", timezone: "UTC" };
+    expect((await post("/api/setup/device", device, { "x-setup-code": code })).status).toBe(200);
+    expect((await post("/api/setup/finish", {}, { "x-setup-code": code })).status).toBe(200);
+    const login = await post("/api/session", owner, {});
+    expect(login.status).toBe(200);
+    const session = {
+      cookie: String(login.headers.get("set-cookie")).split(";")[0] as string,
+      "x-csrf-token": ((await login.json()) as { csrfToken: string }).csrfToken,
+    };
+    const use = await post("/api/dashboard/models/use", { model: "newest.gguf" }, session);
+    expect(use.status, await use.clone().text()).toBe(200);
+    expect(await servedModels(url)).toEqual(["newest"]);
+    expect(readFileSync(configFile, "utf8")).toMatch(/^model: .*\/models\/newest\.gguf$/m);
+    await agent.stop();
+    agent = await start();
+    expect(await servedModels(agent.url)).toEqual(["newest"]);
   });
 });

@@ -66,6 +66,7 @@ export function createSetupServices(o: CreateSetupOptions): { services: SetupSer
       else await o.onModelDownloaded?.(stored, ref);
     }),
     hardware: o.hardware,
+    modelChoice: choice,
   };
   return { services, code };
 }

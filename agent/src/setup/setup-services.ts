@@ -4,6 +4,7 @@ import type { SystemActions } from "../system/system-actions.js";
 import type { AddressPolicy } from "./address-policy.js";
 import type { AdminAccounts } from "./admin-accounts.js";
 import type { DeviceSettings } from "./device-settings.js";
+import type { ModelChoice } from "./model-choice.js";
 import type { ModelDownloads } from "./model-downloads.js";
 import type { FailureLimiter } from "./rate-limit.js";
 import type { SessionStore } from "./sessions.js";
@@ -43,4 +44,6 @@ export interface SetupServices {
   downloads: ModelDownloads;
   /** Hardware + recommendation for the model step; absent → the step explains it is unavailable. */
   hardware?: () => Promise<HardwareOverview>;
+  /** Makes a stored model the one the agent runs and starts with (wizard and dashboard); absent → load only. */
+  modelChoice?: ModelChoice;
 }

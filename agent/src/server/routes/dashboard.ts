@@ -69,7 +69,11 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
     { schema: body({ model: { type: "string", minLength: 1, maxLength: 2048 } }, ["model"]) },
     async (request) => {
       if (!deps.resolveModel) throw notAvailable("model switching");
-      const model = await deps.inference.load(await deps.resolveModel(request.body.model));
+      const spec = await deps.resolveModel(request.body.model);
+      // Through ModelChoice the switch is also written to the config file: it survives a restart.
+      const model = s.modelChoice
+        ? await s.modelChoice.apply(request.body.model, spec.path)
+        : await deps.inference.load(spec);
       return { loaded: model };
     },
   );
