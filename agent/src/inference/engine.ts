@@ -175,10 +175,18 @@ class LlamaInferenceService implements InferenceService {
     if (!this.slot && this.pendingLoads === 0) return Promise.reject(noModelError());
     const enqueuedAt = performance.now();
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
-    return this.queue.enqueue(req.conversationId, (signal) => this.run(req, signal, enqueuedAt), {
-      ...(req.signal ? { signal: req.signal } : {}),
-      ...(timeoutMs > 0 ? { timeoutMs } : {}),
-    });
+    const enqueue = () =>
+      this.closed
+        ? Promise.reject(closedError())
+        : this.queue.enqueue(req.conversationId, (signal) => this.run(req, signal, enqueuedAt), {
+            ...(req.signal ? { signal: req.signal } : {}),
+            ...(timeoutMs > 0 ? { timeoutMs } : {}),
+          });
+    // A request made after load() was called runs on the model that switch leaves loaded (the new one, or
+    // the old one restored), even while the switch is still checking the new file and has not paused the
+    // queue yet. The wait for the switch does not count against the request's timeout.
+    if (this.pendingLoads > 0) return this.loadChain.then(enqueue);
+    return enqueue();
   }
 
   private async run(
