@@ -170,8 +170,11 @@ describe("bridges and pairing in chromium", () => {
       await page.getByLabel("Port", { exact: true }).fill(String(closed));
       await page.getByLabel("Use TLS").uncheck();
       await page.getByRole("button", { name: "Test connection" }).click();
-      await poll(() => page.locator(".test-result .error").textContent()).toMatch(
-        new RegExp(`^Connection failed: .*127\\.0\\.0\\.1:${closed}`),
+      // a headline by kind (in the owner's language), then the agent's detail
+      await poll(() => page.locator(".test-result").textContent()).toMatch(
+        new RegExp(
+          `^The server cannot be reached: check the host, port and network\\.Connection failed: .*127\\.0\\.0\\.1:${closed}`,
+        ),
       );
       await shot(page, "bridges-03-test-failed");
       await page.getByRole("button", { name: "Cancel" }).click();

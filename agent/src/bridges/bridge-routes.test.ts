@@ -183,10 +183,11 @@ describe("bridge dashboard routes", () => {
       listenPort: 0,
       colour: "red",
     });
-    expect(typo).toMatchObject({ ok: false, reason: 't: unknown key "colour"' });
+    expect(typo).toMatchObject({ ok: false, reason: 't: unknown key "colour"', kind: "config" });
     const down = await test({ type: "irc", host: "127.0.0.1", port: 1, tls: false, nick: "clawbox" });
     expect(down.ok).toBe(false);
     expect(down.reason).toMatch(/IRC 127\.0\.0\.1:1: connection closed before registration/);
+    expect(down.kind).toBe("unreachable");
   });
 
   it("list the bridge types from the registry, with schema, secrets and sender id hint", async () => {

@@ -10,10 +10,60 @@ export interface ConnectionTestResult {
   reason?: string;
   /** What to do about it, when known. */
   fix?: string;
+  /**
+   * What kind of failure, for a headline in the owner's language (the `reason` stays the detail):
+   * "auth" (token/password refused), "unreachable" (host, port or DNS), "permission" (a missing intent or
+   * scope), "config" (the entry itself), "timeout", "not-registered" (Signal account), "listen" (the port
+   * this bridge listens on is taken), "other".
+   */
+  kind?: FailureKind;
   /** The bot's identity as the platform reported it, when ok. */
   botId?: string;
   /** Time to connect, ms. */
   ms: number;
+}
+
+export type FailureKind =
+  | "auth"
+  | "unreachable"
+  | "permission"
+  | "config"
+  | "timeout"
+  | "not-registered"
+  | "listen"
+  | "other";
+
+/** UserError codes the adapters use, by kind. */
+const KIND_OF_CODE: Record<string, FailureKind> = {
+  bridge_bad_token: "auth",
+  E_BRIDGE_AUTH: "auth",
+  bridge_unreachable: "unreachable",
+  bridge_missing_intent: "permission",
+  bridge_bad_config: "config",
+  E_BRIDGE_CONFIG: "config",
+  bridge_not_registered: "not-registered",
+  E_BRIDGE_LISTEN: "listen",
+};
+/** Node's socket and DNS error codes (errno names) that mean "cannot reach". */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+]);
+
+/** The kind of a failed connection attempt, from the error's code or its cause's errno name. */
+function failureKind(err: unknown): FailureKind {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    const code = typeof e.code === "string" ? e.code : "";
+    if (KIND_OF_CODE[code]) return KIND_OF_CODE[code];
+    if (UNREACHABLE.has(code)) return "unreachable";
+    e = e.cause as typeof e;
+  }
+  return "other";
 }
 
 let validate: ReturnType<Ajv["compile"]> | undefined;
@@ -44,13 +94,16 @@ export async function testBridgeConnection(
       ok: false,
       reason: `${where}: ${what}`,
       fix: "correct the settings and test again",
+      kind: "config",
       ms: Date.now() - t0,
     };
   }
   const definition = getBridgeDefinition(entry.type);
-  if (!definition) return { ok: false, reason: `unknown bridge type "${entry.type}"`, ms: Date.now() - t0 };
+  if (!definition)
+    return { ok: false, reason: `unknown bridge type "${entry.type}"`, kind: "config", ms: Date.now() - t0 };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error("timed out")), timeoutMs);
+  let timedOut = false;
   let adapter: Awaited<ReturnType<typeof definition.create>> | undefined;
   try {
     adapter = await definition.create(entry, { id, log });
@@ -59,7 +112,10 @@ export async function testBridgeConnection(
       new Promise((_, reject) =>
         controller.signal.addEventListener(
           "abort",
-          () => reject(new Error(`no connection within ${timeoutMs} ms`)),
+          () => {
+            timedOut = true;
+            reject(new Error(`no connection within ${timeoutMs} ms`));
+          },
           {
             once: true,
           },
@@ -72,6 +128,7 @@ export async function testBridgeConnection(
       ok: false,
       reason: err instanceof Error ? err.message : String(err),
       fix: err instanceof UserError ? err.fix : undefined,
+      kind: timedOut ? "timeout" : failureKind(err),
       ms: Date.now() - t0,
     };
   } finally {

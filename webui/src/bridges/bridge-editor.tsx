@@ -180,6 +180,11 @@ export function BridgeEditor(props: {
             )}
             {test && !test.ok && (
               <>
+                {test.kind && test.kind !== "other" && (
+                  <p class="error">
+                    <strong>{t(`bridges.fail.${test.kind}`)}</strong>
+                  </p>
+                )}
                 <p class="error">
                   {t(test.running ? "bridges.testRunningFailed" : "bridges.testFailed", {
                     reason: test.reason ?? "",

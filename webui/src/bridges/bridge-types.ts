@@ -45,6 +45,8 @@ export interface ConnectionTestResult {
   fix?: string;
   botId?: string;
   ms: number;
+  /** What kind of failure (agent/src/bridges/test-connection.ts FailureKind): the headline's catalogue key. */
+  kind?: "auth" | "unreachable" | "permission" | "config" | "timeout" | "not-registered" | "listen" | "other";
   /** The entry is the running bridge's unchanged: the answer is that bridge's own state (no second connection). */
   running?: true;
 }

@@ -87,7 +87,18 @@ export class IrcAdapter implements ChannelAdapter {
         reject(new Error(`IRC ${c.host}:${c.port}: ${why}`));
       };
       client.once("registered", () => resolve());
-      client.once("close", () => fail("connection closed before registration (unreachable host or refused)"));
+      client.once("close", () => {
+        client.removeAllListeners();
+        reject(
+          new UserError(
+            `IRC ${c.host}:${c.port}: connection closed before registration (unreachable host or refused)`,
+            {
+              code: "bridge_unreachable",
+              fix: "check the host and port (and tls) of the IRC server, and that it is running",
+            },
+          ),
+        );
+      });
       client.once("irc error", (e: { error?: string; reason?: string }) => {
         if (e.error === "sasl_fail") {
           client.removeAllListeners();

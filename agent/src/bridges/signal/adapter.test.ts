@@ -233,7 +233,7 @@ describe("Signal test connection (dashboard)", () => {
     const config = { type: "signal", url: emu.url, account: emu.account, dmPolicy: "pairing" as const };
     expect(await testBridgeConnection("sig", config, quietLog)).toMatchObject({ ok: true, botId: emu.aci });
     const other = await testBridgeConnection("sig", { ...config, account: "+4915199999999" }, quietLog);
-    expect(other).toMatchObject({ ok: false });
+    expect(other).toMatchObject({ ok: false, kind: "not-registered" });
     expect(other.reason).toBe(
       "The Signal account +4915199999999 is not registered with the signal-cli daemon.",
     );
@@ -241,5 +241,6 @@ describe("Signal test connection (dashboard)", () => {
     const down = await testBridgeConnection("sig", config, quietLog);
     expect(down.reason).toMatch(/^Cannot reach the signal-cli daemon at http:\/\/127\.0\.0\.1:\d+\.$/);
     expect(down.fix).toMatch(/daemon --http/);
+    expect(down.kind).toBe("unreachable");
   });
 });
