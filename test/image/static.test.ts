@@ -215,6 +215,28 @@ describe("SELinux module image/selinux/clawbox (refpolicy devel Makefile + sesea
     expect(sesearch(["-A", "-s", "clawbox_t", "-t", "user_home_t", "-c", "file", "-p", "read"])).toBe("");
   });
 
+  it("lets only the SSH key installer write the keys sshd reads for admin", () => {
+    expect(sesearch(["-T", "-s", "init_t", "-t", "clawbox_sshkeys_exec_t", "-c", "process"])).toContain(
+      "clawbox_sshkeys_t",
+    );
+    expect(
+      sesearch(["-A", "-s", "clawbox_sshkeys_t", "-t", "clawbox_ssh_keys_t", "-c", "file", "-p", "write"]),
+    ).toMatch(/allow clawbox_sshkeys_t clawbox_ssh_keys_t:file/);
+    expect(sesearch(["-A", "-s", "sshd_t", "-t", "clawbox_ssh_keys_t", "-c", "file", "-p", "read"])).toMatch(
+      /allow sshd_t clawbox_ssh_keys_t:file/,
+    );
+    // The agent (clawbox_t) writes only its own list; the installer only reads that list.
+    expect(sesearch(["-A", "-s", "clawbox_t", "-t", "clawbox_ssh_keys_t", "-c", "file", "-p", "write"])).toBe(
+      "",
+    );
+    expect(
+      sesearch(["-A", "-s", "clawbox_sshkeys_t", "-t", "clawbox_var_lib_t", "-c", "file", "-p", "write"]),
+    ).toBe("");
+    expect(sesearch(["-A", "-s", "clawbox_sshkeys_t", "-t", "shadow_t", "-c", "file", "-p", "read"])).toBe(
+      "",
+    );
+  });
+
   it("labels the runtime, release, config, state and runtime paths", () => {
     requireTool("matchpathcon", "selinux-utils");
     const expected: Record<string, string> = {
