@@ -24,7 +24,7 @@ INCLUDE=linux-image-amd64,systemd-sysv,udev,dbus,grub-efi-amd64,initramfs-tools,
 
 [ "$(id -u)" = 0 ] || { echo "build-test-image: run as root (loop devices, chroot)" >&2; exit 1; }
 for tool in debootstrap sgdisk partx losetup mkfs.vfat mcopy mkfs.ext4 ansible-playbook xz; do
-  command -v "$tool" >/dev/null || { echo "build-test-image: $tool missing: apt-get install debootstrap gdisk fdisk dosfstools mtools e2fsprogs ansible xz-utils" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "build-test-image: $tool missing: apt-get install debootstrap gdisk dosfstools mtools e2fsprogs ansible xz-utils" >&2; exit 1; }
 done
 mkdir -p "$OUT" "$CACHE"
 

@@ -2,6 +2,8 @@
 # Packs an agent release for the image: <out>.tar.gz whose top level holds agent/dist/, agent/package.json,
 # hardware-profiles/, node_modules/ (the agent's production dependencies) and package.json.
 # Usage: image/make-release.sh [x64|arm64] [cpu|nvidia|intel-igpu|rpi] [OUT.tar.gz]
+#   env CLAWBOX_RELEASE_VERSION: the version the release reports (agent/package.json in the archive;
+#   default: this checkout's), e.g. a second release of the same build for a fleet-update test.
 # x64 copies the installed node_modules (offline; native addons are built for this machine's Node ABI).
 # arm64 installs the production dependencies for linux/arm64 from the npm registry.
 # node-llama-cpp's prebuilt backends are kept per flavour: CPU always, + CUDA (nvidia), + Vulkan (intel-igpu).
@@ -9,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 arch=${1:-x64}
 flavour=${2:-cpu}
-version=$(node -p 'require("./agent/package.json").version')
+version=${CLAWBOX_RELEASE_VERSION:-$(node -p 'require("./agent/package.json").version')}
+case "$version" in *[!A-Za-z0-9.+-]* | '') echo "make-release: bad version '$version'" >&2; exit 1 ;; esac
 out=${3:-artifacts/clawbox-$version-$arch-$flavour.tar.gz}
 [ -f agent/dist/cli/main.js ] || { echo "make-release: build the agent first (npm run build)" >&2; exit 1; }
 
@@ -18,6 +21,8 @@ trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage" # the archive's top directory becomes the release directory: readable by clawbox
 mkdir -p "$stage/agent" "$(dirname "$out")"
 cp -a agent/dist agent/package.json "$stage/agent/"
+# The agent reports agent/package.json's version (agent/src/version.ts).
+V="$version" node -e 'const f=process.argv[1];const p=JSON.parse(require("fs").readFileSync(f,"utf8"));p.version=process.env.V;require("fs").writeFileSync(f,JSON.stringify(p,null,2)+"\n")' "$stage/agent/package.json"
 find "$stage/agent/dist" -name '*.test.*' -delete
 cp -a hardware-profiles "$stage/"
 printf '{\n  "name": "clawbox-release",\n  "version": "%s",\n  "private": true,\n  "type": "module"\n}\n' \

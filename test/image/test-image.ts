@@ -3,8 +3,12 @@ import { join } from "node:path";
 import { testModelPath } from "../support/test-model.js";
 import { explain, ROOT, run } from "./tools.js";
 
-/** Where image/build-test-image.sh writes (its default OUT_DIR) and where the test key lives (gitignored). */
-export const ARTIFACTS_DIR = join(ROOT, "artifacts");
+/**
+ * Where image/build-test-image.sh writes: `$CLAWBOX_IMAGE_OUT_DIR` (e.g. a temp dir for a cold-build
+ * measurement, together with CLAWBOX_CACHE_DIR) or its default OUT_DIR artifacts/. The test key lives in
+ * .cache/image/ssh either way (gitignored).
+ */
+export const ARTIFACTS_DIR = process.env.CLAWBOX_IMAGE_OUT_DIR ?? join(ROOT, "artifacts");
 export const TEST_KEY = join(ROOT, ".cache", "image", "ssh", "id_ed25519");
 
 /** The Debian 12 test image's file names (agent/package.json version, flavour cpu). */
