@@ -32,6 +32,9 @@ export function deviceRequest(
         method: opts.method ?? (data === undefined ? "GET" : "POST"),
         headers,
         timeout: opts.timeoutMs ?? 120_000,
+        // A new connection per request: Node 20's global agent keeps sockets alive, and one kept from before
+        // an agent restart (fleet update) is dead behind QEMU's user-mode NAT ("socket hang up").
+        agent: false,
         ...(secure ? { rejectUnauthorized: false } : {}),
       },
       (res) => {
