@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { testModelPath } from "../support/test-model.js";
 import { explain, ROOT, run } from "./tools.js";
@@ -32,7 +32,26 @@ export function testImagePaths(): {
 }
 
 /**
- * Returns the raw test image, building it first when it is missing, or was built for another admin key
+ * Newest modification time (ms since the epoch) of the files the image is built from: everything under
+ * ansible/ and image/ (roles, units, scripts, SELinux policy; not the Markdown docs). An image older than
+ * this is stale.
+ */
+export function newestImageInput(dirs = [join(ROOT, "ansible"), join(ROOT, "image")]): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.isFile() && !e.name.endsWith(".md")) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return newest;
+}
+
+/**
+ * Returns the raw test image, building it first when it is missing, older than its inputs
+ * (newestImageInput), or was built for another admin key
  * (image/build-test-image.sh as root: debootstrap + ansible/image.yml + GRUB; minutes). The build gets the
  * test model (../shared/models/stories260K.gguf, else test/support's generated GGUF) pre-seeded and the
  * public half of TEST_KEY (created here with ssh-keygen when missing) as the admin user's SSH key.
@@ -57,7 +76,8 @@ export async function ensureTestImage(): Promise<{ raw: string; manifest: string
   }
   const publicKey = readFileSync(`${TEST_KEY}.pub`, "utf8").trim();
   const stamped = existsSync(paths.keyStamp) ? readFileSync(paths.keyStamp, "utf8").trim() : "";
-  if (existsSync(paths.raw) && existsSync(paths.manifest) && stamped === publicKey) {
+  const fresh = existsSync(paths.raw) && statSync(paths.raw).mtimeMs >= newestImageInput();
+  if (fresh && existsSync(paths.manifest) && stamped === publicKey) {
     return { raw: paths.raw, manifest: paths.manifest, built: false };
   }
   const asRoot = process.getuid?.() === 0 ? [] : ["sudo", "-E"];
