@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { type Document, isMap, parseDocument } from "yaml";
-import { writeFileAtomic } from "../config/atomic-write.js";
-import { configValidator } from "../config/load-config.js";
+import { type Document, isMap } from "yaml";
+import { editConfigFile } from "../config/edit-config-file.js";
 import { UserError } from "../errors.js";
 import { checkBridgeId, restoreSecrets, validateBridgeEntry } from "./bridge-entry.js";
 import type { BridgeManager } from "./bridge-manager.js";
@@ -95,35 +93,7 @@ export class BridgeConfigStore {
 
   /** Edits the YAML document of the config file, validates the whole config, writes it atomically (0600). */
   private save(edit: (doc: Document) => void): void {
-    const file = this.file;
-    if (!file) return;
-    const fail = (what: string, cause?: unknown): never => {
-      throw new UserError(`cannot save the bridges to ${file}: ${what}`, {
-        code: "E_CONFIG_FILE",
-        fix: "check the config file (clawbox config show) and that the agent may write it",
-        cause,
-      });
-    };
-    let text = "";
-    try {
-      text = existsSync(file) ? readFileSync(file, "utf8") : "";
-    } catch (err) {
-      fail((err as NodeJS.ErrnoException).code ?? String(err), err);
-    }
-    const doc = parseDocument(text);
-    if (doc.errors.length > 0) fail(`it is not valid YAML (${doc.errors[0]?.message})`);
-    if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
-    edit(doc);
-    const validate = configValidator();
-    if (!validate(structuredClone(doc.toJS() ?? {}))) {
-      const e = validate.errors?.[0];
-      fail(`the result would not be a valid config (${e?.instancePath || "/"} ${e?.message})`);
-    }
-    try {
-      writeFileAtomic(file, doc.toString(), { mode: 0o600 });
-    } catch (err) {
-      fail((err as NodeJS.ErrnoException).code ?? String(err), err);
-    }
+    if (this.file) editConfigFile(this.file, "the bridges", edit);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
-import { writeFileAtomic } from "../config/atomic-write.js";
-import { configValidator } from "../config/load-config.js";
+import { existsSync } from "node:fs";
+import { editConfigFile } from "../config/edit-config-file.js";
 import { UserError } from "../errors.js";
 import type { LoadedModelInfo } from "../inference/types.js";
 import type { DefaultModel } from "../models/default-model.js";
@@ -99,31 +97,5 @@ export function startupModel(settings: SettingsStore): DefaultModel | null {
  * may hold bridge secrets). Throws UserError E_CONFIG_FILE naming the file and the fix; writes nothing then.
  */
 export function writeConfigModel(file: string, path: string): void {
-  const fail = (what: string, cause?: unknown): never => {
-    throw new UserError(`cannot save the chosen model to ${file}: ${what}`, {
-      code: "E_CONFIG_FILE",
-      fix: "check the config file (clawbox config show) and that the agent may write it",
-      cause,
-    });
-  };
-  let text = "";
-  try {
-    text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  } catch (err) {
-    fail((err as NodeJS.ErrnoException).code ?? String(err), err);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) fail(`it is not valid YAML (${doc.errors[0]?.message})`);
-  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
-  doc.set("model", path);
-  const validate = configValidator();
-  if (!validate(structuredClone(doc.toJS() ?? {}))) {
-    const e = validate.errors?.[0];
-    fail(`the result would not be a valid config (${e?.instancePath || "/"} ${e?.message})`);
-  }
-  try {
-    writeFileAtomic(file, doc.toString(), { mode: 0o600 });
-  } catch (err) {
-    fail((err as NodeJS.ErrnoException).code ?? String(err), err);
-  }
+  editConfigFile(file, "the chosen model", (doc) => doc.set("model", path));
 }
