@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MatrixHomeserverEmulator } from "../../../../test/bridges/emulators/matrix-homeserver.js";
+import { until } from "../../../../test/support/until.js";
 import { UserError } from "../../errors.js";
 import { type BridgeLogger, type InboundMessage, PermanentSendError, RateLimitedError } from "../types.js";
 import { MatrixAdapter } from "./adapter.js";
@@ -10,17 +11,7 @@ const GROUP = "!group:emulated.test";
 const ALICE = "@alice:emulated.test";
 const BOB = "@bob:emulated.test";
 
-function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() > until) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
+const waitFor = (cond: () => boolean, what: string, ms = 30_000) => until(cond, what, ms);
 
 describe("MatrixAdapter against the client-server emulator (real matrix-js-sdk 37.5)", () => {
   let emu: MatrixHomeserverEmulator;

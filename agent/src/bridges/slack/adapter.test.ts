@@ -1,22 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SlackApiEmulator } from "../../../../test/bridges/emulators/slack-api.js";
+import { until } from "../../../../test/support/until.js";
 import { UserError } from "../../errors.js";
 import { type BridgeLogger, type InboundMessage, PermanentSendError, RateLimitedError } from "../types.js";
 import { SlackAdapter } from "./adapter.js";
 
 const quietLog: BridgeLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
-function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) return resolve();
-      if (Date.now() > until) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
+const waitFor = (cond: () => boolean, what: string, ms = 20_000) => until(cond, what, ms);
 
 describe("SlackAdapter against the Web API + Socket Mode emulator (real @slack/bolt)", () => {
   let emu: SlackApiEmulator;
