@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
@@ -26,6 +28,18 @@ describe("clawbox recommend", () => {
     expect(text).toMatch(/Recommended: .* Q(8_0|6_K)/);
     expect(text).toContain("clawbox models pull ");
     expect(text).toMatch(/MODEL\s+QUANT\s+MEMORY\s+TOKENS\/S\s+FIT\s+NOTE/);
+  });
+
+  it("takes a report made by another tool: documented fields only, extra keys warned about", async () => {
+    const report = JSON.parse(readFileSync(fixture("raspberry-pi-5-8gb"), "utf8"));
+    delete report.schemaVersion;
+    delete report.platform;
+    report.inventoryTag = "lab-7";
+    const file = join(mkdtempSync(join(tmpdir(), "clawbox-rec-")), "other-tool.json");
+    writeFileSync(file, JSON.stringify(report));
+    const { out, err } = await runCommand(register, "recommend", "--hardware", file, "--json");
+    expect(JSON.parse(out).profile).toBe("raspberry-pi-5");
+    expect(err).toBe(`warning: hardware report ${file}: inventoryTag is not a key clawbox reads; kept\n`);
   });
 
   it("--min-tps, --context and --lang reach the choice", async () => {

@@ -43,7 +43,7 @@ export function register(program: Command): void {
       const { ModelStore } = await import("../models/store.js");
       const store = new ModelStore(modelsDir(resolveDataDir(flags.dataDir)), { catalogue: [] });
       const report = flags.hardware
-        ? loadHardwareReport(flags.hardware)
+        ? loadHardwareReport(flags.hardware, (w) => process.stderr.write(`warning: ${w}\n`))
         : await detectHardware({ modelsDir: store.dir });
       const installedFiles = flags.hardware ? [] : (await store.list()).map((m) => m.name);
       const { profile, why } = matchProfile(report, loadProfiles());

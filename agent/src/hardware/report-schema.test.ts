@@ -51,9 +51,12 @@ describe("validateHardwareReport", () => {
   it("names a misspelt, a missing and an out-of-range field", () => {
     const typo = pi5();
     typo.memory.swapbytes = 0;
-    expect(errorOf(() => validateHardwareReport(typo)).message).toBe(
-      "hardware report: memory.swapbytes is not a known field",
-    );
+    const typoErr = errorOf(() => validateHardwareReport(typo));
+    expect(typoErr.message).toBe("hardware report: memory.swapbytes is not a known field");
+    expect(typoErr.fix).toMatch(/^did you mean memory\.swapBytes\?/);
+    const nested = pi5();
+    nested.gpus[0].vramByte = 0;
+    expect(errorOf(() => validateHardwareReport(nested)).fix).toMatch(/^did you mean gpus\.0\.vramBytes\?/);
     const missing = pi5();
     delete missing.gpus;
     expect(errorOf(() => validateHardwareReport(missing)).message).toBe("hardware report: gpus is missing");
@@ -62,6 +65,26 @@ describe("validateHardwareReport", () => {
     expect(errorOf(() => validateHardwareReport(vendor)).message).toMatch(
       /^hardware report: gpus\.0\.vendor must be one of: "nvidia"/,
     );
+  });
+
+  it("accepts a report with only the documented fields: schemaVersion and platform default, extra keys warn", () => {
+    const r = pi5();
+    delete r.schemaVersion;
+    delete r.platform;
+    r.cpu.socket = "BCM2712";
+    r.collector = { name: "inventory-tool", version: "3.1" };
+    const warnings: string[] = [];
+    const report = validateHardwareReport(r, "hardware report other.json", (w) => warnings.push(w));
+    expect(report.schemaVersion).toBe(1);
+    expect(report.platform).toBe("linux");
+    expect(warnings).toEqual([
+      "hardware report other.json: cpu.socket is not a key clawbox reads; kept",
+      "hardware report other.json: collector is not a key clawbox reads; kept",
+    ]);
+    expect((report as unknown as { collector: unknown }).collector).toEqual({
+      name: "inventory-tool",
+      version: "3.1",
+    });
   });
 
   it("rejects reports whose numbers contradict each other", () => {
