@@ -2,9 +2,10 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { parseIntFlag } from "../config/load-config.js";
+import { readInventory } from "../fleet/ansible-inventory.js";
 import { fleetUpdateArgs, runAnsiblePlaybook } from "../fleet/ansible-playbook.js";
 import { fleetStatus } from "../fleet/fleet-status.js";
-import { loadInventory, selectHosts } from "../fleet/inventory.js";
+import { selectHosts } from "../fleet/inventory.js";
 import { KnownHosts } from "../fleet/known-hosts.js";
 import { formatFleetTable } from "../fleet/status-table.js";
 
@@ -67,7 +68,7 @@ export function register(program: Command): void {
       "run the full CLI (this main.js on the devices) instead of the light agent/dist/fleet/status-main.js",
     )
     .action(async (flags: StatusFlags) => {
-      const hosts = selectHosts(loadInventory(flags.inventory), flags.limit);
+      const hosts = selectHosts(await readInventory(flags.inventory), flags.limit);
       const rows = await fleetStatus(hosts, {
         knownHosts: new KnownHosts(flags.knownHosts),
         acceptNew: flags.acceptNew ?? false,
