@@ -13,20 +13,24 @@ let ircd: TestIrcd;
 let proxy: TcpProxy;
 const clients: Client[] = [];
 
-/** A person on IRC (ident `ident`, "" = unverified), collecting what the bot says to them. */
-async function person(nick: string, ident: string) {
+/**
+ * A person on IRC (ident `ident`, "" = unverified), collecting what the bot `bot` says to them. Two bots run:
+ * `clawbox` identifies senders by verified user@host, `clawbox-acct` by services account (the default,
+ * which ngIRCd, having no services, never provides).
+ */
+async function person(nick: string, ident: string, bot = "clawbox") {
   ircd.setNextIdent(ident);
   const c = new IRC.Client({ auto_reconnect: false });
   clients.push(c);
   const heard: string[] = [];
   c.on("privmsg", (e: IrcMessageEvent) => {
-    if (e.nick === "clawbox") heard.push(e.message);
+    if (e.nick === bot) heard.push(e.message);
   });
   await new Promise<void>((resolve) => {
     c.once("registered", () => resolve());
     c.connect({ host: "127.0.0.1", port: ircd.port, nick, username: nick });
   });
-  return { heard, say: (text: string) => c.say("clawbox", text) };
+  return { heard, say: (text: string) => c.say(bot, text) };
 }
 
 let inference: GatedInference;
@@ -48,8 +52,10 @@ beforeAll(async () => {
       dmPolicy: "pairing",
       maxLineBytes: LINE_BYTES,
     },
+    "irc-account": { type: "irc", host: "127.0.0.1", port: ircd.port, tls: false, nick: "clawbox-acct" },
   }));
   await until(() => manager.runner("irc-lan")?.status().state === "connected", "bot connected");
+  await until(() => manager.runner("irc-account")?.status().state === "connected", "second bot connected");
 });
 
 afterAll(async () => {
@@ -60,11 +66,28 @@ afterAll(async () => {
 });
 
 describe("IRC bridge against ngIRCd", () => {
-  it("ignores a sender without a verified identity", async () => {
+  it("refuses a sender without a verified identity, telling them once what to do", async () => {
     const mallory = await person("mallory", "");
     mallory.say("hello");
+    await until(() => mallory.heard.join(" ").includes("write again"), "identity help");
+    expect(mallory.heard.join(" ")).toMatch(/could not verify your user name/);
+    const once = mallory.heard.length;
+    mallory.say("hello again");
     await new Promise((r) => setTimeout(r, 500));
-    expect(mallory.heard).toEqual([]);
+    expect(mallory.heard).toHaveLength(once);
+    expect(manager.runner("irc-lan")?.pairing.list("irc-lan")).toEqual([]);
+    expect(inference.requests).toHaveLength(0);
+  });
+
+  it("on a server without services, identity: account warns the owner and tells strangers to identify", async () => {
+    expect(manager.runner("irc-account")?.status().warnings).toEqual([
+      expect.stringMatching(/offers no account identity .*identity: verified-user/),
+    ]);
+    const bob = await person("bob", "bob", "clawbox-acct");
+    bob.say("hello");
+    await until(() => bob.heard.join(" ").includes("write again"), "identity help");
+    expect(bob.heard.join(" ")).toMatch(/NickServ IDENTIFY/);
+    expect(manager.runner("irc-account")?.pairing.list("irc-account")).toEqual([]);
     expect(inference.requests).toHaveLength(0);
   });
 

@@ -6,7 +6,9 @@ export type AccessDecision =
   | { kind: "allow" }
   | { kind: "ignore"; reason: string }
   /** Unknown sender under dmPolicy "pairing": `reply` is the text to send back, null = stay silent. */
-  | { kind: "pair"; outcome: PairingOutcome; reply: string | null };
+  | { kind: "pair"; outcome: PairingOutcome; reply: string | null }
+  /** A sender who cannot be paired (no stable identity): `reply` says what they must do, null = silent. */
+  | { kind: "refuse"; reason: string; reply: string | null };
 
 export interface AccessPolicyOptions {
   bridgeId: string;
@@ -17,7 +19,9 @@ export interface AccessPolicyOptions {
   groups?: boolean;
   pairing: PairingStore;
   selfId: () => BotIdentity | undefined;
-  /** Same code repeated to one sender at most this often, ms. Default 600 000 (10 min). */
+  /** The adapter's answer for senders without a stable identity (ChannelAdapter.identityHelp). */
+  identityHelp?: string;
+  /** Same code (or identity help) repeated to one sender at most this often, ms. Default 600 000 (10 min). */
   repeatCodeAfterMs?: number;
   now?: () => number;
 }
@@ -29,7 +33,8 @@ export interface AccessPolicyOptions {
  *   (default) = those, and an unknown sender gets a pairing code instead of an answer; `disabled` = nobody;
  * - in groups the bot answers only when mentioned, and only to allowed senders (pairing codes are never
  *   posted in a group) unless dmPolicy is `open`;
- * - a sender without a stable id ("") is never allowed except under `open`.
+ * - a sender without a stable id ("") is never allowed except under `open`; under `pairing` they are told
+ *   once (per chat, `repeatCodeAfterMs`) what to do to get one (`identityHelp`), where the adapter says.
  * Pairing replies are rate limited: a new code is announced once; the same code at most every
  * `repeatCodeAfterMs`; per bridge at most 5 pairing replies a minute; with 3 codes pending, silence.
  */
@@ -67,7 +72,7 @@ export class AccessPolicy {
     if (policy === "open") return { kind: "allow" };
     if (this.isAllowed(msg.senderId)) return { kind: "allow" };
     if (policy === "allowlist") return { kind: "ignore", reason: "sender not on the allowlist" };
-    if (msg.senderId === "") return { kind: "ignore", reason: "sender has no stable identity" };
+    if (msg.senderId === "") return this.refuseUnidentified(msg.chatId);
     const outcome = this.opts.pairing.request(this.opts.bridgeId, {
       id: msg.senderId,
       name: msg.senderName,
@@ -91,5 +96,19 @@ export class AccessPolicy {
         `(valid for 1 hour). Ask the owner to approve it in the clawbox dashboard or with ` +
         `\`clawbox pairing approve ${this.opts.bridgeId} ${code}\`.`,
     };
+  }
+
+  private refuseUnidentified(chatId: string): AccessDecision {
+    const reason = "sender has no stable identity";
+    const help = this.opts.identityHelp;
+    if (!help) return { kind: "ignore", reason };
+    const t = this.now();
+    const key = `unidentified:${chatId}`;
+    const last = this.lastCodeReply.get(key);
+    if (last !== undefined && t - last < (this.opts.repeatCodeAfterMs ?? 600_000))
+      return { kind: "refuse", reason, reply: null };
+    if (!this.bridgeReplies.take("pairing")) return { kind: "refuse", reason, reply: null };
+    this.lastCodeReply.set(key, t);
+    return { kind: "refuse", reason, reply: help };
   }
 }

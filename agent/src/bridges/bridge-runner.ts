@@ -39,6 +39,8 @@ export interface BridgeStatus {
   lastError?: string;
   /** Fix of the last error when it was a UserError (bad token, unreachable host, missing intent). */
   fix?: string;
+  /** What the owner should know about the live connection (ChannelAdapter.warnings), with the fix. */
+  warnings?: string[];
   connectedAt?: string;
 }
 
@@ -132,6 +134,7 @@ export class BridgeRunner {
           groups: this.opts.config.groups,
           pairing: this.pairing,
           selfId: () => proxy.selfId(),
+          identityHelp: first.identityHelp,
         }),
         inference: this.opts.inference,
         conversations: this.opts.conversations,
@@ -181,6 +184,8 @@ export class BridgeRunner {
         this.state.lastError = undefined;
         this.state.fix = undefined;
         log.info({ bridge: this.opts.id }, "bridge connected");
+        this.state.warnings = wired.warnings?.() ?? [];
+        for (const warning of this.state.warnings) log.warn({ bridge: this.opts.id }, warning);
         const timer = setInterval(() => void sender.flush(), this.opts.flushIntervalMs ?? 30_000);
         timer.unref?.();
         await sender.flush();

@@ -86,6 +86,13 @@ export class BridgeRouter {
       log.debug({ chatId: msg.chatId, reason: decision.reason }, "inbound ignored");
       return { kind: "none" };
     }
+    if (decision.kind === "refuse") {
+      log.info(
+        { chatId: msg.chatId, reason: decision.reason, answered: decision.reply !== null },
+        "inbound refused",
+      );
+      return decision.reply ? { kind: "reply", text: decision.reply } : { kind: "none" };
+    }
     if (decision.kind === "pair") {
       log.info({ sender: msg.senderId, outcome: decision.outcome.kind }, "unknown sender: pairing");
       return decision.reply ? { kind: "reply", text: decision.reply } : { kind: "none" };

@@ -150,6 +150,17 @@ export interface ChannelAdapter {
   typing?(chatId: string): Promise<void>;
   /** The bot's own identity; known after `start` resolves. */
   selfId(): BotIdentity | undefined;
+  /**
+   * Optional: what the owner should know about this connection once `start` resolved, one sentence each
+   * with its fix (e.g. an IRC server that attaches no account to senders, so strangers cannot be paired).
+   * Shown in the log and on the dashboard's Bridges tab.
+   */
+  warnings?(): string[];
+  /**
+   * Optional: the answer for a sender whose message carries no stable identity (senderId ""), saying what
+   * they must do to be recognised (identify with services, …). Sent at most once per chat per 10 minutes.
+   */
+  readonly identityHelp?: string;
 }
 
 /** Options every bridge type shares (the `bridges.<id>` keys beyond the type's own). */

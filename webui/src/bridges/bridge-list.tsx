@@ -26,6 +26,11 @@ export function BridgeList(props: {
           </div>
           {b.lastError && <p class="error">{t("bridges.lastError", { error: b.lastError })}</p>}
           {b.lastError && b.fix && <p class="help">{t("bridges.fix", { fix: b.fix })}</p>}
+          {(b.warnings ?? []).map((warning) => (
+            <p key={warning} class="note">
+              {t("bridges.warning", { warning })}
+            </p>
+          ))}
           {props.actions && <div class="actions">{props.actions(b)}</div>}
         </li>
       ))}

@@ -34,6 +34,8 @@ export interface BridgeOverview {
   failures: number;
   lastError?: string;
   fix?: string;
+  /** What the owner should know about the live connection, with its fix (agent's English text). */
+  warnings?: string[];
   enabled: boolean;
   config: BridgeConfig;
 }

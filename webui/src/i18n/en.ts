@@ -189,6 +189,7 @@ export const en = {
   "bridges.testRunning": "This bridge is running and connected with these settings.",
   "bridges.testRunningFailed": "This bridge is running with these settings but is not connected: {reason}",
   "bridges.fix": "What to do: {fix}",
+  "bridges.warning": "Note: {warning}",
   "bridges.more": "More settings",
   "bridges.secretKept": "Stored. Leave it as it is to keep it, or type a new value.",
   "bridges.listHelp": "One per line.",

@@ -238,6 +238,7 @@ export const zhCN: Record<MessageKey, string> = {
   "bridges.testRunning": "此桥接正在以这些设置运行，并且已连接。",
   "bridges.testRunningFailed": "此桥接正在以这些设置运行，但没有连接成功：{reason}",
   "bridges.fix": "解决方法：{fix}",
+  "bridges.warning": "注意：{warning}",
   "bridges.more": "更多设置",
   "bridges.secretKept": "已保存。保持不变即可沿用，或输入新值。",
   "bridges.listHelp": "每行一个。",

@@ -49,6 +49,9 @@ export class IrcAdapter implements ChannelAdapter {
   private status: ((s: AdapterStatus, e?: Error) => void) | undefined;
   private seq = 0;
   private me: BotIdentity | undefined;
+  /** Whether the server attaches services accounts to messages (IRCv3 account-tag), known after start. */
+  private accountTags = false;
+  readonly identityHelp: string;
 
   constructor(
     readonly id: string,
@@ -63,6 +66,27 @@ export class IrcAdapter implements ChannelAdapter {
       threads: false,
       format: "plain",
     };
+    this.identityHelp =
+      (config.identity ?? "account") === "account"
+        ? "I only answer people I can recognise, and this IRC network tells me no account for you. " +
+          "Log in to the network's services (e.g. /msg NickServ IDENTIFY, or SASL in your client), then write again."
+        : "I only answer people I can recognise, and the server could not verify your user name (it shows " +
+          'a "~"). Connect with a verified user name (an ident server, or the account the server checks), then write again.';
+  }
+
+  /**
+   * Warns when the bridge identifies senders by services account but the server attaches none (no IRCv3
+   * account-tag capability, as on ngIRCd and other servers without services): every stranger is then
+   * refused, and the owner should know why and what the alternative costs.
+   */
+  warnings(): string[] {
+    if ((this.config.identity ?? "account") !== "account" || this.accountTags) return [];
+    return [
+      `IRC server ${this.config.host} offers no account identity (no IRCv3 account-tag; servers without ` +
+        "services such as ngIRCd): strangers cannot be paired or allowlisted and are told to identify. " +
+        "Fix: set identity: verified-user — only if every user of this server connects with a user name it " +
+        'verifies (ident or PAM, no "~" prefix), since user@host is then the only proof of who writes.',
+    ];
   }
 
   onMessage(handler: InboundHandler): void {
@@ -124,6 +148,7 @@ export class IrcAdapter implements ChannelAdapter {
       });
     });
     this.me = { id: c.sasl?.account ?? "", name: client.user.nick };
+    this.accountTags = client.network.cap.isEnabled("account-tag");
     client.on("privmsg", (e: IrcMessageEvent) => void this.onPrivmsg(e));
     client.on("close", () => this.status?.("disconnected", new Error("IRC connection closed")));
     for (const ch of c.channels ?? []) client.join(ch);

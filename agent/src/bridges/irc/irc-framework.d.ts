@@ -13,6 +13,7 @@ declare module "irc-framework" {
   export class Client {
     constructor(options?: Record<string, unknown>);
     user: { nick: string };
+    network: { cap: { isEnabled(name: string): boolean } };
     connected: boolean;
     connect(options: Record<string, unknown>): void;
     quit(message?: string): void;
