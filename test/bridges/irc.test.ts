@@ -52,7 +52,14 @@ beforeAll(async () => {
       dmPolicy: "pairing",
       maxLineBytes: LINE_BYTES,
     },
-    "irc-account": { type: "irc", host: "127.0.0.1", port: ircd.port, tls: false, nick: "clawbox-acct" },
+    "irc-account": {
+      type: "irc",
+      host: "127.0.0.1",
+      port: ircd.port,
+      tls: false,
+      nick: "clawbox-acct",
+      dmPolicy: "pairing",
+    },
   }));
   await until(() => manager.runner("irc-lan")?.status().state === "connected", "bot connected");
   await until(() => manager.runner("irc-account")?.status().state === "connected", "second bot connected");
