@@ -3,11 +3,12 @@
  * Prints human lines; with --json the last line is one JSON object with all numbers.
  * Goals (issue 2): apiVsDirectTokensPerSecondRatio ≥ 0.97, defaultVsBestThreadsRatio ≥ 0.95,
  * idleRssOverModelBytes ≤ 120 MiB, detectMs < 2000; (issue 4) bridgeMessagesPerSecond ≥ 2000 and
- * bridgeP99Ms ≤ 5; (issue 6) fleetStatus50Ms ≤ 2000.
+ * bridgeP99Ms ≤ 5; (issue 6) fleetStatus50Ms ≤ 2000; cliHelpMs ≤ 300 (a newcomer's first command).
  */
 import { detectHardware } from "../../agent/src/hardware/detect.js";
 import { testModelPath } from "../support/test-model.js";
 import { benchBridges } from "./bridge-bench.js";
+import { benchCli } from "./cli-bench.js";
 import { benchFleet } from "./fleet-bench.js";
 import { benchInference } from "./inference-bench.js";
 import { median, round } from "./stats.js";
@@ -44,6 +45,10 @@ async function main(): Promise<void> {
   lines.push(
     `fleet status over SSH: 10 hosts ${fleet.fleetStatus10Ms.toFixed(0)} ms, 50 hosts ${fleet.fleetStatus50Ms.toFixed(0)} ms (goal ≤ 2000 ms for 50)`,
   );
+  const cli = benchCli(log);
+  lines.push(
+    `clawbox --help ${cli.cliHelpMs.toFixed(0)} ms (goal ≤ 300 ms) = ${cli.cliHelpVsNodeStartRatio.toFixed(2)} × Node's own start (${cli.nodeStartMs.toFixed(0)} ms)`,
+  );
   for (const l of lines) process.stdout.write(`${l}\n`);
   if (json) {
     const out = {
@@ -65,6 +70,9 @@ async function main(): Promise<void> {
       bridgeP99Ms: round(bridges.bridgeP99Ms, 2),
       fleetStatus10Ms: Math.round(fleet.fleetStatus10Ms),
       fleetStatus50Ms: Math.round(fleet.fleetStatus50Ms),
+      cliHelpMs: Math.round(cli.cliHelpMs),
+      nodeStartMs: Math.round(cli.nodeStartMs),
+      cliHelpVsNodeStartRatio: round(cli.cliHelpVsNodeStartRatio),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   }

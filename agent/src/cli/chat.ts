@@ -169,7 +169,6 @@ interface ChatFlags {
 export function register(program: Command): void {
   program
     .command("chat")
-    .description("Chat with the assistant in the terminal (streaming)")
     .option(
       "--url <url>",
       "agent URL (default: the running agent of the data dir, else the config's host:port)",

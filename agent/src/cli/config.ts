@@ -9,7 +9,7 @@ import { redactSecrets } from "../config/redact.js";
  * defaults filled in), secrets redacted.
  */
 export function register(program: Command): void {
-  const config = program.command("config").description("Check and show the agent configuration");
+  const config = program.command("config");
   config
     .command("validate")
     .description("Check a config file against the schema")

@@ -16,7 +16,6 @@ import { modelsDir, resolveDataDir } from "../paths.js";
 export function register(program: Command): void {
   program
     .command("detect")
-    .description("Measure this machine's CPU, memory, GPUs and disk, and show the matching device profile")
     .option("--json", "print the HardwareReport as JSON")
     .option("--models-dir <dir>", "folder whose free disk space to measure (default: <data dir>/models)")
     .option("--data-dir <dir>", "agent data folder (default: $CLAWBOX_DATA_DIR or ~/.local/share/clawbox)")

@@ -12,7 +12,6 @@ const MARK = { ok: "✓", warn: "!", fail: "✗" } as const;
 export function register(program: Command): void {
   program
     .command("doctor")
-    .description("Check Node, config, disk, port, GPU runtime and model — each problem with its fix")
     .option("--config <file>", "config file (default /etc/clawbox/config.yaml when it exists)")
     .option("--data-dir <dir>", "agent data folder")
     .option("--json", "print the results as JSON")

@@ -41,7 +41,7 @@ const DEFAULT_INVENTORY = process.env.CLAWBOX_INVENTORY ?? "inventory.yml";
  *   output; exits with ansible-playbook's code.
  */
 export function register(program: Command): void {
-  const fleet = program.command("fleet").description("Manage many clawbox devices over SSH");
+  const fleet = program.command("fleet");
   fleet
     .command("status")
     .description("Show every device's version, model, health, uptime, temperature, tokens/s and disk")

@@ -26,9 +26,7 @@ function withStore<T>(opts: PairingCliOptions, fn: (store: PairingStore) => T): 
  * fail with a UserError (E_PAIRING_UNKNOWN) that says how to find the right one.
  */
 export function register(program: Command): void {
-  const group = program
-    .command("pairing")
-    .description("Approve or deny people who asked to talk to the assistant");
+  const group = program.command("pairing");
   const common = (c: Command) =>
     c
       .option(

@@ -26,7 +26,6 @@ interface RecommendFlags {
 export function register(program: Command): void {
   program
     .command("recommend")
-    .description("Pick the best local model for this machine (or a saved hardware report) and explain why")
     .option(
       "--hardware <file>",
       "a HardwareReport JSON (from `clawbox detect --json`) instead of this machine",

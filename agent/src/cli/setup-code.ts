@@ -11,7 +11,6 @@ import { readSetupCode } from "../setup/setup-code.js";
 export function register(program: Command): void {
   program
     .command("setup-code")
-    .description("Print the one-time code for the first-boot web setup")
     .option(
       "--data-dir <dir>",
       "agent data folder (default: config dataDir, $CLAWBOX_DATA_DIR, ~/.local/share/clawbox)",

@@ -21,7 +21,6 @@ export interface StartFlags {
 export function register(program: Command): void {
   program
     .command("start")
-    .description("Start the agent: OpenAI-compatible API on the local model")
     .option("--config <file>", "config file (default: /etc/clawbox/config.yaml if it exists)")
     .option("--model <path|id>", "GGUF file or catalogue id of a model in the store")
     .option("--port <n>", "TCP port (0 = any free port)", parseIntFlag("--port", 0, 65535))

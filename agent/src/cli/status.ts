@@ -12,7 +12,6 @@ import { formatDeviceStatus } from "../fleet/status-table.js";
 export function register(program: Command): void {
   program
     .command("status")
-    .description("Show this device's agent version, model, health, uptime, temperature, tokens/s and disk")
     .option("--json", "print one JSON object (for clawbox fleet status)")
     .option("--data-dir <dir>", "agent data folder (default: config dataDir, $CLAWBOX_DATA_DIR)")
     .option("--config <file>", "config file (default: /etc/clawbox/config.yaml if it exists)")

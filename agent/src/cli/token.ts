@@ -10,7 +10,6 @@ import { ensureApiToken, rotateApiToken } from "../server/api-token.js";
 export function register(program: Command): void {
   program
     .command("token")
-    .description("Print the API token (Authorization: Bearer <token>)")
     .option(
       "--data-dir <dir>",
       "agent data folder (default: config dataDir, $CLAWBOX_DATA_DIR, ~/.local/share/clawbox)",
