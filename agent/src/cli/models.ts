@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { UserError } from "../errors.js";
+import { formatFileSize } from "../format/bytes.js";
 import type { DownloadProgress } from "../models/download.js";
-import { formatBytes, formatModelList, formatProgress } from "../models/format.js";
+import { formatModelList, formatProgress } from "../models/format.js";
 import type { ModelStore } from "../models/store.js";
 import { modelsDir, resolveDataDir } from "../paths.js";
 
@@ -69,7 +70,7 @@ export function register(models: Command): void {
             : "downloaded"
           : "already in the store";
         process.stdout.write(
-          `${got.name}: ${how}, ${formatBytes(got.bytes)}${got.download ? `, sha256 ${got.download.sha256}` : ""}\n  ${got.path}\n`,
+          `${got.name}: ${how}, ${formatFileSize(got.bytes)}${got.download ? `, sha256 ${got.download.sha256}` : ""}\n  ${got.path}\n`,
         );
       } catch (err) {
         progress.done();
@@ -89,7 +90,7 @@ export function register(models: Command): void {
       const stored = await (await storeFor(opts.dataDir)).import(file, { move: opts.move });
       const known = stored.modelId ? ` (${stored.modelId} ${stored.quant})` : "";
       process.stdout.write(
-        `imported ${stored.name}${known}, ${formatBytes(stored.bytes)}\n  ${stored.path}\n`,
+        `imported ${stored.name}${known}, ${formatFileSize(stored.bytes)}\n  ${stored.path}\n`,
       );
     });
 

@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { configDataDir } from "../config/load-config.js";
 import { describeError } from "../errors.js";
+import { formatFileSize } from "../format/bytes.js";
 import { detectHardware } from "../hardware/detect.js";
 import type { DeviceProfile } from "../hardware/profile-types.js";
 import { loadProfiles, matchProfile } from "../hardware/profiles.js";
@@ -23,9 +24,8 @@ export interface CheckResult {
 
 /** Minimum Node version: node-llama-cpp 3 and `import.meta.dirname` need ≥ 20.11. */
 export const MIN_NODE = [20, 11] as const;
-/** Below this much free disk in the model store a pull of even the smallest useful model fails. */
+/** Below this much free disk in the model store a pull of even the smallest useful model fails (1 GiB). */
 const MIN_FREE_DISK_BYTES = 1024 ** 3;
-const GiB = 1024 ** 3;
 
 /** Node version check. Pure: takes `process.versions.node`. */
 export function checkNode(version: string): CheckResult {
@@ -75,13 +75,13 @@ export async function checkPort(host: string, port: number): Promise<CheckResult
 /** Free disk in the model store against what the recommended model needs (or 1 GiB). */
 export function checkDisk(report: HardwareReport, neededBytes: number | null): CheckResult {
   const need = Math.max(neededBytes ?? 0, MIN_FREE_DISK_BYTES);
-  const detail = `${(report.diskFreeBytes / GiB).toFixed(1)} GiB free at ${report.diskPath ?? "the model store"}`;
+  const detail = `${formatFileSize(report.diskFreeBytes)} free at ${report.diskPath ?? "the model store"}`;
   return report.diskFreeBytes >= need
     ? { name: "disk", status: "ok", detail }
     : {
         name: "disk",
         status: neededBytes !== null && report.diskFreeBytes < neededBytes ? "fail" : "warn",
-        detail: `${detail}; ${(need / GiB).toFixed(1)} GiB wanted`,
+        detail: `${detail}; ${formatFileSize(need)} wanted`,
         fix: "free disk space, or point --data-dir at a larger disk",
       };
 }

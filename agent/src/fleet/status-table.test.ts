@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceStatus } from "./device-status.js";
-import { formatBytes, formatDeviceStatus, formatDuration, formatFleetTable } from "./status-table.js";
+import { formatDeviceStatus, formatDuration, formatFleetTable } from "./status-table.js";
 
 const status: DeviceStatus = {
   version: "0.2.0",
@@ -15,10 +15,7 @@ const status: DeviceStatus = {
 };
 
 describe("formatting", () => {
-  it("formats sizes and durations", () => {
-    expect(formatBytes(512)).toBe("512 B");
-    expect(formatBytes(1536)).toBe("1.5 KiB");
-    expect(formatBytes(5 * 1024 ** 3)).toBe("5.0 GiB");
+  it("formats durations", () => {
     expect(formatDuration(59)).toBe("59s");
     expect(formatDuration(61)).toBe("1m 1s");
     expect(formatDuration(3725)).toBe("1h 2m");
@@ -29,7 +26,7 @@ describe("formatting", () => {
     const text = formatDeviceStatus(status);
     expect(text).toContain("health:        ok\n");
     expect(text).toContain("temperature:   52.3 °C\n");
-    expect(text).toContain("disk free:     5.0 GiB of 32.0 GiB (/var/lib/clawbox)\n");
+    expect(text).toContain("disk free:     5.37 GB of 34.4 GB (/var/lib/clawbox)\n");
   });
 
   it("aligns the fleet table and puts the reason under an unreachable host", () => {
@@ -51,7 +48,7 @@ describe("formatting", () => {
     expect(col(lines[0], "REACHABLE")).toBe(col(lines[1], "yes"));
     expect(col(lines[0], "REACHABLE")).toBe(col(lines[2], "no"));
     expect(lines[1]).toMatch(
-      /pi-01\s+yes\s+0\.2\.0\s+qwen2\.5-1\.5b-instruct\s+ok\s+1h 2m\s+52\.3°C\s+11\.4\s+5\.0 GiB$/,
+      /pi-01\s+yes\s+0\.2\.0\s+qwen2\.5-1\.5b-instruct\s+ok\s+1h 2m\s+52\.3°C\s+11\.4\s+5\.37 GB$/,
     );
     expect(lines[3]).toBe("  └ unreachable: ECONNREFUSED");
     expect(lines[4]).toBe("2 hosts: 1 reachable, 1 healthy");

@@ -1,17 +1,7 @@
+import { formatFileSize } from "../format/bytes.js";
+import { formatTable } from "../format/table.js";
 import type { DeviceStatus } from "./device-status.js";
 import type { FleetHostStatus } from "./fleet-status.js";
-
-/** Bytes as a short IEC size: 1536 → "1.5 KiB", 5e9 → "4.7 GiB". */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
-}
 
 /** Seconds as the largest two units: 59 → "59s", 3725 → "1h 2m", 200000 → "2d 7h". */
 export function formatDuration(seconds: number): string {
@@ -35,7 +25,10 @@ export function formatDeviceStatus(s: DeviceStatus): string {
     ["system uptime", formatDuration(s.systemUptimeSeconds)],
     ["temperature", s.temperatureC === null ? "-" : `${s.temperatureC} °C`],
     ["tokens/s", s.tokensPerSecond === null ? "-" : String(s.tokensPerSecond)],
-    ["disk free", `${formatBytes(s.disk.freeBytes)} of ${formatBytes(s.disk.totalBytes)} (${s.disk.path})`],
+    [
+      "disk free",
+      `${formatFileSize(s.disk.freeBytes)} of ${formatFileSize(s.disk.totalBytes)} (${s.disk.path})`,
+    ],
   ];
   return `${lines.map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`).join("\n")}\n`;
 }
@@ -69,18 +62,13 @@ export function formatFleetTable(rows: FleetHostStatus[]): string {
       s?.uptimeSeconds != null ? formatDuration(s.uptimeSeconds) : "-",
       s?.temperatureC != null ? `${s.temperatureC}°C` : "-",
       s?.tokensPerSecond != null ? String(s.tokensPerSecond) : "-",
-      s ? formatBytes(s.disk.freeBytes) : "-",
+      s ? formatFileSize(s.disk.freeBytes) : "-",
     ];
   });
-  const widths = FLEET_COLUMNS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? "").length)));
-  const line = (c: readonly string[]) =>
-    c
-      .map((v, i) => v.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  const out = [line(FLEET_COLUMNS)];
+  const lines = formatTable([FLEET_COLUMNS, ...cells]).split("\n");
+  const out = [lines[0] ?? ""];
   rows.forEach((r, i) => {
-    out.push(line(cells[i] ?? []));
+    out.push(lines[i + 1] ?? "");
     if (r.reason) out.push(`  └ ${r.failure}: ${r.reason}`);
   });
   const up = rows.filter((r) => r.reachable).length;

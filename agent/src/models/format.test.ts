@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDuration, formatProgress, wrap } from "./format.js";
+import { formatDuration, formatProgress, wrap } from "./format.js";
 
 describe("format", () => {
-  it("formats sizes in decimal units as Hugging Face shows them", () => {
-    expect(formatBytes(986_000_000)).toBe("986.0 MB");
-    expect(formatBytes(4_680_000_000)).toBe("4.68 GB");
-    expect(formatBytes(512)).toBe("512 B");
-  });
-
   it("formats durations", () => {
     expect(formatDuration(51)).toBe("0:51");
     expect(formatDuration(3909)).toBe("1:05:09");
@@ -21,7 +15,7 @@ describe("format", () => {
       bytesPerSecond: 11_200_000,
       etaSeconds: 51.2,
     });
-    expect(line).toBe("m.gguf  412.3 MB / 986.0 MB  41 %  11.2 MB/s  ETA 0:51");
+    expect(line).toBe("m.gguf  412 MB / 986 MB  41 %  11.2 MB/s  ETA 0:51");
     expect(
       formatProgress("m.gguf", { downloadedBytes: 5, totalBytes: null, bytesPerSecond: 1, etaSeconds: null }),
     ).toBe("m.gguf  5 B  1 B/s  ETA ?");

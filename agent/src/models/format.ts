@@ -1,20 +1,12 @@
 /**
  * Text for people: the recommendation, the model list and download progress as the CLI prints them.
- * Memory in GiB (2^30), file sizes and rates in MB/GB (10^6/10^9, as Hugging Face shows them).
+ * Units as everywhere in clawbox (format/bytes.ts): memory in GiB, file sizes and rates in MB/GB.
  */
+import { formatFileSize, formatMemory } from "../format/bytes.js";
+import { formatTable } from "../format/table.js";
 import type { DownloadProgress } from "./download.js";
 import type { PartialDownload, StoredModel } from "./store.js";
 import type { CatalogueModel, Recommendation } from "./types.js";
-
-/** "986 MB", "4.68 GB" (decimal units). */
-export function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
-
-const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
 
 /** "1:05:09" / "4:07" for seconds; "?" when unknown. */
 export function formatDuration(seconds: number | null): string {
@@ -40,18 +32,6 @@ export function wrap(text: string, width = 100, indent = "  "): string {
   return lines.join("\n");
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
 /**
  * The readable form of `clawbox recommend`: profile and why it matched, the choice with its numbers and the
  * command to download it, the reason, and a table of the alternatives with their fit.
@@ -68,10 +48,10 @@ export function formatRecommendation(
   if (c) {
     out.push(
       "",
-      `Recommended: ${name(c.model)} ${c.quant} — ${formatBytes(c.fileBytes)} file, context ${c.contextSize} tokens, ` +
+      `Recommended: ${name(c.model)} ${c.quant} — ${formatFileSize(c.fileBytes)} file, context ${c.contextSize} tokens, ` +
         `${c.threads} threads${c.gpuLayers > 0 ? `, ${c.gpuLayers} GPU layers` : ""}`,
-      `  memory  ${gib(c.memory.totalBytes)} of ${gib(c.budgetBytes)} (weights ${gib(c.memory.weightsBytes)}, ` +
-        `KV cache ${gib(c.memory.kvCacheBytes)}, buffers ${gib(c.memory.overheadBytes)})`,
+      `  memory  ${formatMemory(c.memory.totalBytes)} of ${formatMemory(c.budgetBytes)} (weights ${formatMemory(c.memory.weightsBytes)}, ` +
+        `KV cache ${formatMemory(c.memory.kvCacheBytes)}, buffers ${formatMemory(c.memory.overheadBytes)})`,
       `  speed   about ${c.estimatedTokensPerSecond} tokens/s`,
       `  source  ${c.uri}`,
       `  get it  clawbox models pull ${c.model}:${c.quant}`,
@@ -84,12 +64,12 @@ export function formatRecommendation(
       rows.push([
         a.model,
         a.quant,
-        gib(a.memory.totalBytes),
+        formatMemory(a.memory.totalBytes),
         String(a.estimatedTokensPerSecond),
         a.fit,
         a.note,
       ]);
-    out.push("", "Alternatives (each model's best quantisation type here):", table(rows));
+    out.push("", "Alternatives (each model's best quantisation type here):", formatTable(rows));
   }
   return `${out.join("\n")}\n`;
 }
@@ -106,20 +86,20 @@ export function formatModelList(models: StoredModel[], partials: PartialDownload
         m.name,
         m.modelId ?? "-",
         m.quant ?? "-",
-        formatBytes(m.bytes),
+        formatFileSize(m.bytes),
         m.modifiedAt.slice(0, 16).replace("T", " "),
       ]);
-    out.push(table(rows));
+    out.push(formatTable(rows));
   }
   for (const p of partials)
-    out.push(`unfinished download: ${p.name} (${formatBytes(p.bytes)} so far; pull it again to resume)`);
+    out.push(`unfinished download: ${p.name} (${formatFileSize(p.bytes)} so far; pull it again to resume)`);
   out.push(`(${dir})`);
   return `${out.join("\n")}\n`;
 }
 
 /** One progress line: "name  412.3 MB / 986.0 MB  42 %  11.2 MB/s  ETA 0:51". */
 export function formatProgress(name: string, p: DownloadProgress): string {
-  const total = p.totalBytes !== null ? ` / ${formatBytes(p.totalBytes)}` : "";
+  const total = p.totalBytes !== null ? ` / ${formatFileSize(p.totalBytes)}` : "";
   const pct = p.totalBytes ? `  ${Math.floor((p.downloadedBytes / p.totalBytes) * 100)} %` : "";
-  return `${name}  ${formatBytes(p.downloadedBytes)}${total}${pct}  ${formatBytes(p.bytesPerSecond)}/s  ETA ${formatDuration(p.etaSeconds)}`;
+  return `${name}  ${formatFileSize(p.downloadedBytes)}${total}${pct}  ${formatFileSize(p.bytesPerSecond)}/s  ETA ${formatDuration(p.etaSeconds)}`;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { ErrorLine, Field, useAction } from "../form.js";
-import { formatBytes, t } from "../i18n/i18n.js";
+import { formatFileSize, t } from "../i18n/i18n.js";
 import { DownloadProgress, useDownloadState } from "../wizard/steps-download.js";
 
 interface ModelsAnswer {
@@ -29,7 +29,7 @@ export function Models() {
           const inUse = m.loaded?.path === s.path;
           return (
             <li key={s.name}>
-              <span class="mono">{s.name}</span> <small>{formatBytes(s.bytes)}</small>
+              <span class="mono">{s.name}</span> <small>{formatFileSize(s.bytes)}</small>
               {inUse ? (
                 <small class="badge">{t("models.inUse")}</small>
               ) : (

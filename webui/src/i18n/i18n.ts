@@ -36,17 +36,8 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
   return text.replace(/\{(\w+)\}/g, (_, name: string) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
-/** Bytes as "1.2 GB" (decimal units, as download sizes are usually shown). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${n >= 100 || i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
-}
+/** Byte formatting is the agent's, so the CLI and the web app show the same units (format/bytes.ts). */
+export { formatFileSize, formatMemory } from "../../../agent/src/format/bytes.js";
 
 /** Seconds as "1 h 5 min", "3 min", "40 s". */
 export function formatDuration(seconds: number): string {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, authHeaders, readSse } from "../api.js";
 import { ErrorLine, useAction } from "../form.js";
-import { formatBytes, formatDuration, t } from "../i18n/i18n.js";
+import { formatDuration, formatFileSize, t } from "../i18n/i18n.js";
 import type { DownloadState } from "./types.js";
 import { back, details, next } from "./wizard.js";
 
@@ -48,13 +48,13 @@ export function DownloadProgress(props: { state: DownloadState }) {
       />
       <p aria-live="polite" class="download-text">
         {t("download.progress", {
-          done: formatBytes(p.downloadedBytes),
-          total: total ? formatBytes(total) : "?",
+          done: formatFileSize(p.downloadedBytes),
+          total: total ? formatFileSize(total) : "?",
         })}
         {props.state.status === "running" && (
           <>
             {" · "}
-            {t("download.rate", { rate: formatBytes(p.bytesPerSecond) })}
+            {t("download.rate", { rate: formatFileSize(p.bytesPerSecond) })}
             {p.etaSeconds !== null && ` · ${t("download.eta", { eta: formatDuration(p.etaSeconds) })}`}
           </>
         )}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { ErrorLine, Field, useAction } from "../form.js";
-import { formatBytes, t } from "../i18n/i18n.js";
+import { formatFileSize, formatMemory, t } from "../i18n/i18n.js";
 import { reasonText } from "./model-reason.js";
 import type { Fit, HardwareOverview } from "./types.js";
 import { back, details, next } from "./wizard.js";
@@ -48,7 +48,7 @@ function Alternatives(props: { list: Alternative[]; busy: boolean; choose: (mode
           </strong>
           <FitBar fit={a.fit} />
           <span>
-            {formatBytes(a.fileBytes)} · {t("model.speed", { tps: a.estimatedTokensPerSecond.toFixed(1) })}
+            {formatFileSize(a.fileBytes)} · {t("model.speed", { tps: a.estimatedTokensPerSecond.toFixed(1) })}
           </span>
           <small>{reasonText(a.noteParts, a.note)}</small>
           {(a.fit === "fits" || a.fit === "tight") && (
@@ -88,8 +88,8 @@ export function ModelStep() {
             <li>{t("model.cpu", { model: r.cpu.model, cores: r.cpu.physicalCores })}</li>
             <li>
               {t("model.memory", {
-                total: formatBytes(r.memory.totalBytes),
-                available: formatBytes(r.memory.availableBytes),
+                total: formatMemory(r.memory.totalBytes),
+                available: formatMemory(r.memory.availableBytes),
               })}
             </li>
             <li>
@@ -97,7 +97,7 @@ export function ModelStep() {
                 ? t("model.gpu", { gpu: r.gpus.map((g) => g.model).join(", ") })
                 : t("model.noGpu")}
             </li>
-            <li>{t("model.disk", { free: formatBytes(r.diskFreeBytes) })}</li>
+            <li>{t("model.disk", { free: formatFileSize(r.diskFreeBytes) })}</li>
             <li>{t("model.profile", { profile: hw.profile })}</li>
           </ul>
         </section>
@@ -113,8 +113,8 @@ export function ModelStep() {
               <FitBar fit="fits" />
               <p>
                 {t("model.numbers", {
-                  size: formatBytes(rec.choice.fileBytes),
-                  memory: formatBytes(rec.choice.memory.totalBytes),
+                  size: formatFileSize(rec.choice.fileBytes),
+                  memory: formatMemory(rec.choice.memory.totalBytes),
                   tps: rec.choice.estimatedTokensPerSecond.toFixed(1),
                   ctx: rec.choice.contextSize,
                 })}
