@@ -363,6 +363,15 @@ describe("errors", () => {
     expect((err as Error).message).toContain("at most 4");
   });
 
+  it("max_tokens beyond the context size: 400 naming the model's limit", async () => {
+    const err = await story.client.completions
+      .create({ model: story.modelId, prompt: "x", max_tokens: 100_000 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain("context size");
+    expect((err as Error).message).toContain("512 tokens");
+  });
+
   it("invalid JSON: 400 invalid_request_error without fastify's internal code", async () => {
     const res = await fetch(`${story.agent.url}/v1/chat/completions`, {
       method: "POST",

@@ -1,5 +1,10 @@
 import { toGrammarSchema } from "../inference/json-schema-grammar.js";
-import type { ChatMessage, ResponseFormat, SamplingAdjustments } from "../inference/types.js";
+import type {
+  ChatMessage,
+  LoadedModelInfo,
+  ResponseFormat,
+  SamplingAdjustments,
+} from "../inference/types.js";
 import {
   type OpenAiTool,
   type OpenAiToolCall,
@@ -246,4 +251,23 @@ export function stopList(stop: ChatCompletionBody["stop"]): string[] | undefined
   if (stop == null) return undefined;
   const list = (typeof stop === "string" ? [stop] : stop).filter((s) => s.length > 0);
   return list.length > 0 ? list : undefined;
+}
+
+/**
+ * Refuses a max_tokens (or max_completion_tokens, named by `param`) larger than the loaded model's context
+ * size: prompt and reply share the context, so no reply can be that long. Values within it are still
+ * capped by the engine at half the context size (the other half stays for the prompt).
+ */
+export function checkMaxTokens(
+  value: number | null | undefined,
+  param: string,
+  model: LoadedModelInfo,
+): void {
+  if (value == null || value <= model.contextSize) return;
+  throw new ParamError(
+    param,
+    `${param}=${value} is more than the context size of model "${model.id}" (${model.contextSize} tokens, prompt included)`,
+    `send ${param} ≤ ${Math.floor(model.contextSize / 2)} (replies are capped at half the context size)`,
+    "invalid_value",
+  );
 }

@@ -8,6 +8,7 @@ import type { ServerDeps } from "../build-server.js";
 import {
   CHAT_COMPLETION_SCHEMA,
   type ChatCompletionBody,
+  checkMaxTokens,
   ParamError,
   stopList,
   toChatMessages,
@@ -65,6 +66,8 @@ export const chatCompletionsRoutes: FastifyPluginAsync<ChatRouteOptions> = async
         );
       }
       const sampling = toSampling(body);
+      checkMaxTokens(body.max_tokens, "max_tokens", loaded);
+      checkMaxTokens(body.max_completion_tokens, "max_completion_tokens", loaded);
       const conversationId = conversationIdFor(messages, {
         header: request.headers["x-conversation-id"],
         user: body.user,

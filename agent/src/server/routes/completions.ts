@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { UserError } from "../../errors.js";
 import type { CompletionResult } from "../../inference/types.js";
 import type { ServerDeps } from "../build-server.js";
-import { SAMPLING_SCHEMA, stopList, toSampling } from "../chat-request.js";
+import { checkMaxTokens, SAMPLING_SCHEMA, stopList, toSampling } from "../chat-request.js";
 import { toErrorResponse } from "../error-handler.js";
 import type { ServerMetrics } from "../metrics.js";
 import { ParamError } from "../param-error.js";
