@@ -87,6 +87,7 @@ export const completionsRoutes: FastifyPluginAsync<{ deps: ServerDeps; metrics: 
       refuseUnsupported(body);
       const loaded = deps.inference.model;
       if (!loaded) throw noModelError();
+      checkMaxTokens(body.max_tokens, "max_tokens", loaded);
       if (!deps.inference.completeText) {
         throw new UserError("this backend does not do legacy text completions", {
           status: 501,
