@@ -23,23 +23,28 @@ interface Running {
 }
 
 const ajv = new Ajv({ strict: false });
+/** Two agents start at once on a shared 2-core machine; a start has taken 50 s under load. */
+const START_TIMEOUT_MS = 180_000;
 let story: Running;
 let tooling: Running;
 
 async function start(modelPath: string, contextSize: number): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-openai-"));
-  const agent = await startCli([
-    "--model",
-    modelPath,
-    "--port",
-    "0",
-    "--data-dir",
-    dataDir,
-    "--threads",
-    String(TEST_THREADS),
-    "--context-size",
-    String(contextSize),
-  ]);
+  const agent = await startCli(
+    [
+      "--model",
+      modelPath,
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--threads",
+      String(TEST_THREADS),
+      "--context-size",
+      String(contextSize),
+    ],
+    START_TIMEOUT_MS,
+  );
   const printed = await runCli(["token", "--data-dir", dataDir]);
   expect(printed.code).toBe(0);
   const client = new OpenAI({ apiKey: printed.stdout.trim(), baseURL: `${agent.url}/v1`, maxRetries: 0 });
@@ -58,7 +63,7 @@ beforeAll(async () => {
     start(await testModelPath(), 512),
     start(await toolModelPath(), 4096),
   ]);
-}, 120_000);
+}, START_TIMEOUT_MS + 30_000);
 
 afterAll(async () => {
   for (const r of [story, tooling]) {

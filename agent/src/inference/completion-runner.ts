@@ -9,15 +9,11 @@ import {
 import { UserError } from "../errors.js";
 import { renderPromptTokens, toChatHistory } from "./chat-format.js";
 import type { ModelSlot, SequenceLease } from "./model-slot.js";
-import { responseGrammar, samplingOptions } from "./sampling-options.js";
+import { generationOptions, responseGrammar } from "./sampling-options.js";
 import { collectToolCalls, forcedCallWrapper, toChatFunctions } from "./tool-calls.js";
 import type { ChatMessage, CompletionRequest, CompletionResult } from "./types.js";
 
-/**
- * Sampling temperature when the request gives none. 0.8 is node-llama-cpp's suggested balance between
- * variety and focus (LlamaChat option docs); OpenAI's default of 1.0 rambles on ≤ 1B models.
- */
-export const DEFAULT_TEMPERATURE = 0.8;
+export { DEFAULT_TEMPERATURE } from "./sampling-options.js";
 
 export interface RunCompletionInput {
   slot: ModelSlot;
@@ -116,15 +112,8 @@ export async function runCompletion(input: RunCompletionInput): Promise<RunCompl
   let response: LlamaChatResponse<ChatModelFunctions> | undefined;
   try {
     response = await chat.generateResponse(history, {
-      ...samplingOptions(slot.model, request.sampling, maxTokens),
+      ...generationOptions(slot.model, request, maxTokens, signal),
       ...constraint,
-      maxTokens,
-      temperature: request.temperature ?? DEFAULT_TEMPERATURE,
-      ...(request.topP !== undefined ? { topP: request.topP } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
-      ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
-      signal,
-      stopOnAbortSignal: true,
       onToken,
       ...(onTextChunk ? { onTextChunk } : {}),
     });

@@ -7,7 +7,36 @@ import {
   TokenBias,
 } from "node-llama-cpp";
 import { UserError } from "../errors.js";
-import type { ResponseFormat, SamplingAdjustments } from "./types.js";
+import type { CompletionRequest, ResponseFormat, SamplingAdjustments } from "./types.js";
+
+/**
+ * Sampling temperature when the request gives none. 0.8 is node-llama-cpp's suggested balance between
+ * variety and focus (LlamaChat option docs); OpenAI's default of 1.0 rambles on ≤ 1B models.
+ */
+export const DEFAULT_TEMPERATURE = 0.8;
+
+/**
+ * The options LlamaChat and LlamaCompletion share for one request: maxTokens, temperature (default
+ * {@link DEFAULT_TEMPERATURE}), topP, seed, stop strings as custom stop triggers, the abort signal (stopping
+ * with the text so far), and what {@link samplingOptions} maps.
+ */
+export function generationOptions(
+  model: LlamaModel,
+  request: Pick<CompletionRequest, "temperature" | "topP" | "seed" | "stop" | "sampling">,
+  maxTokens: number,
+  signal: AbortSignal,
+) {
+  return {
+    ...samplingOptions(model, request.sampling, maxTokens),
+    maxTokens,
+    temperature: request.temperature ?? DEFAULT_TEMPERATURE,
+    ...(request.topP !== undefined ? { topP: request.topP } : {}),
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
+    ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
+    signal,
+    stopOnAbortSignal: true,
+  };
+}
 
 /** OpenAI's logit_bias value that bans a token ("-100 should result in a ban", API reference). */
 const BAN = -100;

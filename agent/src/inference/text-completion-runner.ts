@@ -1,8 +1,7 @@
 import { LlamaCompletion, type LlamaCompletionResponse, type Token } from "node-llama-cpp";
 import { UserError } from "../errors.js";
-import { DEFAULT_TEMPERATURE } from "./completion-runner.js";
 import type { ModelSlot, SequenceLease } from "./model-slot.js";
-import { samplingOptions } from "./sampling-options.js";
+import { generationOptions } from "./sampling-options.js";
 import type { CompletionResult, TextCompletionRequest } from "./types.js";
 
 /**
@@ -40,14 +39,7 @@ export async function runTextCompletion(input: {
   let response: LlamaCompletionResponse | undefined;
   try {
     response = await completion.generateCompletionWithMeta(request.prompt, {
-      ...samplingOptions(slot.model, request.sampling, maxTokens),
-      maxTokens,
-      temperature: request.temperature ?? DEFAULT_TEMPERATURE,
-      ...(request.topP !== undefined ? { topP: request.topP } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
-      ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
-      signal,
-      stopOnAbortSignal: true,
+      ...generationOptions(slot.model, request, maxTokens, signal),
       onToken: (tokens: Token[]) => {
         if (tokens.length > 0) firstTokenAt ??= performance.now();
       },

@@ -120,21 +120,23 @@ export interface CompletionRequest {
   sampling?: SamplingAdjustments;
 }
 
-/** A legacy text completion: `prompt` continued as is, without a chat template (`/v1/completions`). */
-export interface TextCompletionRequest {
-  /** Queue key (requests with the same key run in order). */
-  conversationId: string;
-  prompt: string;
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  seed?: number;
-  stop?: string[];
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  onText?: (text: string) => void;
-  sampling?: SamplingAdjustments;
-}
+/**
+ * A legacy text completion: `prompt` continued as is, without a chat template (`/v1/completions`);
+ * `conversationId` is only the queue key. The other fields mean what they mean in CompletionRequest.
+ */
+export type TextCompletionRequest = Pick<
+  CompletionRequest,
+  | "conversationId"
+  | "maxTokens"
+  | "temperature"
+  | "topP"
+  | "seed"
+  | "stop"
+  | "signal"
+  | "timeoutMs"
+  | "onText"
+  | "sampling"
+> & { prompt: string };
 
 /** Embeddings of `inputs` by the loaded model (`/v1/embeddings`). */
 export interface EmbeddingRequest {
