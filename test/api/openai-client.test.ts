@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_THREADS, testModelPath } from "../support/test-model.js";
+import { testModelPath } from "../support/test-model.js";
 import { toolModelPath } from "../support/tool-model.js";
-import { requireBuiltCli, runCli, type StartedAgent, startCli } from "./cli-process.js";
+import { requireBuiltCli, runCli, type StartedAgent, startCliOnModel } from "./cli-process.js";
 
 /**
  * The official `openai` npm client against real agents (`clawbox start`, real engine): the story model
@@ -30,21 +30,7 @@ let tooling: Running;
 
 async function start(modelPath: string, contextSize: number): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-openai-"));
-  const agent = await startCli(
-    [
-      "--model",
-      modelPath,
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-      "--threads",
-      String(TEST_THREADS),
-      "--context-size",
-      String(contextSize),
-    ],
-    START_TIMEOUT_MS,
-  );
+  const agent = await startCliOnModel(modelPath, dataDir, contextSize, START_TIMEOUT_MS);
   const printed = await runCli(["token", "--data-dir", dataDir]);
   expect(printed.code).toBe(0);
   const client = new OpenAI({ apiKey: printed.stdout.trim(), baseURL: `${agent.url}/v1`, maxRetries: 0 });
@@ -375,6 +361,16 @@ describe("errors", () => {
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as Error).message).toContain("context size");
     expect((err as Error).message).toContain("512 tokens");
+  });
+
+  it("logit_bias with an id outside the vocabulary: 400 naming the id range", async () => {
+    const err = await story.client.completions
+      .create({ model: story.modelId, prompt: "x", logit_bias: { "99999": 5 } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain(
+      'logit_bias key "99999" is not a token id of this model (ids are 0…511)',
+    );
   });
 
   it("invalid JSON: 400 invalid_request_error without fastify's internal code", async () => {

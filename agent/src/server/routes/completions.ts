@@ -139,7 +139,14 @@ export const completionsRoutes: FastifyPluginAsync<{ deps: ServerDeps; metrics: 
               }
             : {}),
         });
-        const finishReason = finishOf(result, abort.signal.aborted);
+        if (abort.signal.aborted) {
+          // the client went away: nothing can be sent; counted as nginx's 499 "client closed request"
+          metrics.observeFailure(499, performance.now() - startedAt, stream);
+          if (!reply.sent) reply.hijack();
+          if (!reply.raw.writableEnded) reply.raw.end();
+          return reply;
+        }
+        const finishReason = finishOf(result);
         metrics.observeCompletion(result, performance.now() - startedAt, stream);
         const usage = {
           prompt_tokens: result.promptTokens,
@@ -184,9 +191,9 @@ function refuseUnsupported(body: CompletionBody): void {
   if (body.logprobs != null) throw new ParamError("logprobs", "logprobs are not supported", "omit logprobs");
 }
 
-/** OpenAI's finish_reason; a cancellation the client did not cause (shutdown, model switch) is a 503. */
-function finishOf(result: CompletionResult, clientGone: boolean): "stop" | "length" {
-  if (result.finishReason === "cancelled" && !clientGone) {
+/** OpenAI's finish_reason; a cancellation (the agent stopping or switching models) is a 503. */
+function finishOf(result: CompletionResult): "stop" | "length" {
+  if (result.finishReason === "cancelled") {
     throw new UserError("the generation was cancelled (the agent is stopping or switching models)", {
       status: 503,
       code: "cancelled",
