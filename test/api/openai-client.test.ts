@@ -152,6 +152,27 @@ describe("tools (generated ChatML model)", () => {
     ).toBe(true);
   });
 
+  it("tool_choice auto: text, or calls whose arguments validate", async () => {
+    const res = await tooling.client.chat.completions.create({
+      model: tooling.modelId,
+      messages: [{ role: "user", content: "Hello" }],
+      tools: TOOLS,
+      temperature: 0,
+      max_tokens: 16,
+    });
+    const choice = res.choices[0];
+    if (choice?.finish_reason === "tool_calls") {
+      for (const call of choice.message.tool_calls ?? []) {
+        const fn = (call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function;
+        expect(ajv.validate(schemaOf(fn.name), JSON.parse(fn.arguments))).toBe(true);
+      }
+    } else {
+      expect(["stop", "length"]).toContain(choice?.finish_reason);
+      expect(typeof choice?.message.content).toBe("string");
+    }
+    expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
+  });
+
   it("takes the call and its tool result back in the history and answers", async () => {
     const res = await tooling.client.chat.completions.create({
       model: tooling.modelId,
