@@ -94,17 +94,19 @@ function schemaOf(name: string): object {
 }
 
 describe("tools (generated ChatML model)", () => {
-  it("tool_choice required: a call with schema-valid arguments, finish_reason tool_calls", async () => {
+  it("tool_choice required (parallel_tool_calls false): one call with schema-valid arguments, finish_reason tool_calls", async () => {
     const res = await tooling.client.chat.completions.create({
       model: tooling.modelId,
       messages: [{ role: "user", content: "What is the weather in Paris?" }],
       tools: TOOLS,
       tool_choice: "required",
+      parallel_tool_calls: false,
       temperature: 0,
       max_tokens: 120,
     });
     const choice = res.choices[0];
     expect(choice?.finish_reason).toBe("tool_calls");
+    expect(choice?.message.tool_calls).toHaveLength(1);
     const call = choice?.message.tool_calls?.[0];
     expect(call?.type).toBe("function");
     expect(call?.id).toMatch(/^call_[0-9a-f]{24}$/);

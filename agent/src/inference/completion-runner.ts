@@ -36,6 +36,7 @@ export interface RunCompletionInput {
 
 interface ToolOptions {
   functions: ChatModelFunctions;
+  maxParallelFunctionCalls?: number;
   onFunctionCallParamsChunk?: (chunk: LlamaChatResponseFunctionCallParamsChunk) => void;
 }
 
@@ -92,6 +93,7 @@ export async function runCompletion(input: RunCompletionInput): Promise<RunCompl
     : functions
       ? {
           functions,
+          ...(request.tools?.parallel === false ? { maxParallelFunctionCalls: 1 } : {}),
           ...(onToolCallChunk
             ? {
                 onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) =>

@@ -35,6 +35,8 @@ export interface ToolDefinition {
 export interface ToolsRequest {
   definitions: ToolDefinition[];
   choice: "auto" | "required" | { name: string };
+  /** False: at most one call per reply (OpenAI `parallel_tool_calls: false`). Default: as many as the model makes. */
+  parallel?: boolean;
 }
 
 /** A tool call the model made: the arguments as JSON text (OpenAI's `function.arguments`). */

@@ -56,6 +56,7 @@ export interface ChatCompletionBody {
   n?: number | null;
   tools?: OpenAiTool[] | null;
   tool_choice?: OpenAiToolChoice | null;
+  parallel_tool_calls?: boolean | null;
   response_format?: OpenAiResponseFormat | null;
   presence_penalty?: number | null;
   frequency_penalty?: number | null;
@@ -152,6 +153,7 @@ export const CHAT_COMPLETION_SCHEMA = {
     n: nullable({ type: "integer", minimum: 1 }),
     tools: TOOLS_SCHEMA,
     tool_choice: TOOL_CHOICE_SCHEMA,
+    parallel_tool_calls: nullable({ type: "boolean" }),
     response_format: RESPONSE_FORMAT_SCHEMA,
     ...SAMPLING_SCHEMA,
     logprobs: nullable({ type: "boolean" }),

@@ -90,6 +90,7 @@ export const TOOL_CALLS_SCHEMA = {
 export function toToolsRequest(
   tools: OpenAiTool[] | null | undefined,
   choice: OpenAiToolChoice | null | undefined,
+  parallel?: boolean | null,
 ): ToolsRequest | undefined {
   const list = tools ?? [];
   if (list.length === 0) {
@@ -130,9 +131,13 @@ export function toToolsRequest(
         "name one of the tools sent in `tools`",
       );
     }
-    return { definitions, choice: { name } };
+    return { definitions, choice: { name }, ...(parallel === false ? { parallel } : {}) };
   }
-  return { definitions, choice: choice === "required" ? "required" : "auto" };
+  return {
+    definitions,
+    choice: choice === "required" ? "required" : "auto",
+    ...(parallel === false ? { parallel } : {}),
+  };
 }
 
 /**

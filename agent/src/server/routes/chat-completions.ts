@@ -55,7 +55,7 @@ export const chatCompletionsRoutes: FastifyPluginAsync<ChatRouteOptions> = async
       const loaded = deps.inference.model;
       if (!loaded) throw noModelError();
       const messages = toChatMessages(body);
-      const tools = toToolsRequest(body.tools, body.tool_choice);
+      const tools = toToolsRequest(body.tools, body.tool_choice, body.parallel_tool_calls);
       const responseFormat = toResponseFormat(body.response_format);
       if (tools) assertToolCapable(loaded);
       if (tools && responseFormat) {
