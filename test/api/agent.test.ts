@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_THREADS, testModelKind, testModelPath } from "../support/test-model.js";
-import { requireBuiltCli, runCli, type StartedAgent, startCli } from "./cli-process.js";
+import { requireBuiltCli, runCli, type StartedAgent, startCli, startCliOnModel } from "./cli-process.js";
 
 /**
  * The real agent process (`agent/dist/cli/main.js start`) with the real engine and the test model:
@@ -48,18 +48,7 @@ beforeAll(async () => {
   requireBuiltCli();
   dataDir = mkdtempSync(join(tmpdir(), "clawbox-api-"));
   modelPath = await testModelPath();
-  agent = await startCli([
-    "--model",
-    modelPath,
-    "--port",
-    "0",
-    "--data-dir",
-    dataDir,
-    "--threads",
-    String(TEST_THREADS),
-    "--context-size",
-    "512",
-  ]);
+  agent = await startCliOnModel(modelPath, dataDir, 512);
   await waitHealthy(agent.url, 200);
   const printed = await runCli(["token", "--data-dir", dataDir]);
   expect(printed.code).toBe(0);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { TEST_THREADS } from "../support/test-model.js";
 
 /** The built CLI; `npm test` builds first (`npm run build`). */
 export const CLI = resolve(import.meta.dirname, "..", "..", "agent", "dist", "cli", "main.js");
@@ -103,4 +104,19 @@ export function startCli(args: string[], timeoutMs = 60_000): Promise<StartedAge
       reject(new Error(`clawbox start exited with ${code} before listening:\n${out}\n${stderr}`));
     });
   });
+}
+
+/**
+ * `clawbox start` on `modelPath` with a fresh `dataDir`, any free port, the test thread count and
+ * `contextSize` tokens (see startCli for `timeoutMs`).
+ */
+export function startCliOnModel(
+  modelPath: string,
+  dataDir: string,
+  contextSize: number,
+  timeoutMs?: number,
+): Promise<StartedAgent> {
+  const args = ["--model", modelPath, "--port", "0", "--data-dir", dataDir];
+  args.push("--threads", String(TEST_THREADS), "--context-size", String(contextSize));
+  return startCli(args, timeoutMs);
 }

@@ -35,6 +35,11 @@ export interface TinyGgufOptions {
   seed?: number;
   /** Tensor names to leave out: a well-formed GGUF that llama.cpp refuses to load (failure tests). */
   omitTensors?: string[];
+  /**
+   * Jinja chat template written to `tokenizer.chat_template` (as real instruct models carry it), so
+   * node-llama-cpp picks that family's chat wrapper (e.g. a ChatML / Qwen template → tool calling). Default none.
+   */
+  chatTemplate?: string;
 }
 
 type MetaValue =
@@ -220,6 +225,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
     ["tokenizer.ggml.bos_token_id", { type: "u32", value: 1 }],
     ["tokenizer.ggml.eos_token_id", { type: "u32", value: 2 }],
   ];
+  if (opts.chatTemplate) meta.push(["tokenizer.chat_template", { type: "str", value: opts.chatTemplate }]);
 
   const out = new ByteWriter();
   out.bytes(Buffer.from("GGUF", "ascii"));

@@ -1,5 +1,6 @@
 import {
   type ChatHistoryItem,
+  type ChatModelFunctions,
   ChatWrapper,
   type ChatWrapperGenerateContextStateOptions,
   type ChatWrapperGeneratedContextState,
@@ -11,6 +12,7 @@ import {
   SpecialToken,
   type Token,
 } from "node-llama-cpp";
+import { toFunctionCallItem } from "./tool-calls.js";
 import type { ChatMessage } from "./types.js";
 
 /**
@@ -90,23 +92,32 @@ function chatFormatName(wrapper: ChatWrapper): string {
 
 /**
  * Converts OpenAI-style messages to node-llama-cpp's chat history, ending on a model turn: an empty one to
- * answer the last user message, or the caller's last assistant message to be continued (prefill).
+ * answer the last user message, or the caller's last assistant message to be continued (prefill). An
+ * assistant message's tool calls become function call items with their results after its text, so a
+ * history ending on tool results is continued by the model's answer to them.
  */
 export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
     if (m.role === "system") return { type: "system", text: LlamaText(m.content).toJSON() };
     if (m.role === "user") return { type: "user", text: m.content };
-    return { type: "model", response: [m.content] };
+    const calls = (m.toolCalls ?? []).map(toFunctionCallItem);
+    return { type: "model", response: [...(m.content || calls.length === 0 ? [m.content] : []), ...calls] };
   });
   if (history.at(-1)?.type !== "model") history.push({ type: "model", response: [] });
   return history;
 }
 
-/** The prompt `history` renders to with `wrapper`, as tokens of the model's own tokenizer (BOS included). */
+/**
+ * The prompt `history` renders to with `wrapper`, as tokens of the model's own tokenizer (BOS included);
+ * with `functions`, their documentation as the wrapper puts it into the prompt is counted too.
+ */
 export function renderPromptTokens(
   model: LlamaModel,
   wrapper: ChatWrapper,
   history: ChatHistoryItem[],
+  functions?: ChatModelFunctions,
 ): Token[] {
-  return wrapper.generateContextState({ chatHistory: history }).contextText.tokenize(model.tokenizer);
+  return wrapper
+    .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions } : {}) })
+    .contextText.tokenize(model.tokenizer);
 }

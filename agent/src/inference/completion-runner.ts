@@ -1,14 +1,19 @@
-import type { LlamaChatResponse, Token } from "node-llama-cpp";
+import {
+  type ChatModelFunctions,
+  LlamaChat,
+  type LlamaChatResponse,
+  type LlamaChatResponseFunctionCallParamsChunk,
+  type LlamaGrammar,
+  type Token,
+} from "node-llama-cpp";
 import { UserError } from "../errors.js";
 import { renderPromptTokens, toChatHistory } from "./chat-format.js";
 import type { ModelSlot, SequenceLease } from "./model-slot.js";
+import { generationOptions, responseGrammar } from "./sampling-options.js";
+import { collectToolCalls, forcedCallWrapper, toChatFunctions } from "./tool-calls.js";
 import type { ChatMessage, CompletionRequest, CompletionResult } from "./types.js";
 
-/**
- * Sampling temperature when the request gives none. 0.8 is node-llama-cpp's suggested balance between
- * variety and focus (LlamaChat option docs); OpenAI's default of 1.0 rambles on ≤ 1B models.
- */
-export const DEFAULT_TEMPERATURE = 0.8;
+export { DEFAULT_TEMPERATURE } from "./sampling-options.js";
 
 export interface RunCompletionInput {
   slot: ModelSlot;
@@ -29,6 +34,12 @@ export interface RunCompletionInput {
   promptTokens?: Token[];
 }
 
+interface ToolOptions {
+  functions: ChatModelFunctions;
+  maxParallelFunctionCalls?: number;
+  onFunctionCallParamsChunk?: (chunk: LlamaChatResponseFunctionCallParamsChunk) => void;
+}
+
 export interface RunCompletionOutput {
   result: CompletionResult;
   /** Prompt tokens already in the sequence's KV cache (not evaluated again). */
@@ -45,14 +56,21 @@ export interface RunCompletionOutput {
  * detokenizing every token a second time for the callback (~2% of a 128-token completion of the test model,
  * CPU profile of the agent). Times are `performance.now()` differences in ms.
  *
- * Returns finishReason "length" at maxTokens, "cancelled" when the caller's signal aborted (with the text so
- * far), else "stop". Throws the queue's E_TIMEOUT UserError when the time limit aborted it, and rethrows
+ * With `request.tools` the functions are offered to the model (LlamaChat `functions`); for "required" or a
+ * named choice the chat runs with {@link forcedCallWrapper}, so the reply is a grammar-constrained call.
+ * `request.responseFormat` constrains the text with a JSON grammar; `request.sampling` maps as
+ * samplingOptions documents.
+ *
+ * Returns finishReason "tool_calls" with `toolCalls` when the model called tools, "length" at maxTokens,
+ * "cancelled" when the caller's signal aborted (with the text so far), else "stop". Throws the queue's E_TIMEOUT UserError when the time limit aborted it, and rethrows
  * llama.cpp errors as they are.
  */
 export async function runCompletion(input: RunCompletionInput): Promise<RunCompletionOutput> {
   const { slot, lease, request, messages, maxTokens, signal, enqueuedAt } = input;
   const history = toChatHistory(messages);
-  const promptTokens = input.promptTokens ?? renderPromptTokens(slot.model, slot.format.wrapper, history);
+  const functions = request.tools ? toChatFunctions(request.tools) : undefined;
+  const promptTokens =
+    input.promptTokens ?? renderPromptTokens(slot.model, slot.format.wrapper, history, functions);
   const reusedPromptTokens = lease.chat.sequence.compareContextTokens(promptTokens).firstDifferentIndex;
 
   const meterBefore = lease.chat.sequence.tokenMeter.getState();
@@ -67,22 +85,45 @@ export async function runCompletion(input: RunCompletionInput): Promise<RunCompl
       }
     : undefined;
 
-  let response: LlamaChatResponse | undefined;
+  const grammar = await responseGrammar(slot.model, request.responseFormat);
+  const onToolCallChunk = request.onToolCallChunk;
+  // node-llama-cpp takes a grammar or functions, never both (the server refuses tools + response_format)
+  const constraint: { grammar: LlamaGrammar } | ToolOptions | Record<string, never> = grammar
+    ? { grammar }
+    : functions
+      ? {
+          functions,
+          ...(request.tools?.parallel === false ? { maxParallelFunctionCalls: 1 } : {}),
+          ...(onToolCallChunk
+            ? {
+                onFunctionCallParamsChunk: (c: LlamaChatResponseFunctionCallParamsChunk) =>
+                  onToolCallChunk({ index: c.callIndex, name: c.functionName, arguments: c.paramsChunk }),
+              }
+            : {}),
+        }
+      : {};
+  // A forced call runs on a second LlamaChat over the same leased sequence (a LlamaChat is only a view of its
+  // sequence; the KV cache and its prefix reuse are the sequence's), disposed without the sequence afterwards.
+  const forced = request.tools !== undefined && request.tools.choice !== "auto";
+  const chat = forced
+    ? new LlamaChat({
+        contextSequence: lease.chat.sequence,
+        chatWrapper: forcedCallWrapper(slot.format.wrapper),
+      })
+    : lease.chat;
+  let response: LlamaChatResponse<ChatModelFunctions> | undefined;
   try {
-    response = await lease.chat.generateResponse(history, {
-      maxTokens,
-      temperature: request.temperature ?? DEFAULT_TEMPERATURE,
-      ...(request.topP !== undefined ? { topP: request.topP } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
-      ...(request.stop && request.stop.length > 0 ? { customStopTriggers: request.stop } : {}),
-      signal,
-      stopOnAbortSignal: true,
+    response = await chat.generateResponse(history, {
+      ...generationOptions(slot.model, request, maxTokens, signal),
+      ...constraint,
       onToken,
       ...(onTextChunk ? { onTextChunk } : {}),
     });
   } catch (err) {
     // aborted before any text was generated: LlamaChat throws the signal's reason
     if (!signal.aborted) throw err;
+  } finally {
+    if (forced) chat.dispose({ disposeSequence: false });
   }
 
   const end = performance.now();
@@ -90,11 +131,14 @@ export async function runCompletion(input: RunCompletionInput): Promise<RunCompl
   const completionTokens = lease.chat.sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
   if (signal.aborted && isTimeout(signal.reason)) throw signal.reason;
   const stopReason = response?.metadata.stopReason;
+  const toolCalls = response ? collectToolCalls(response) : [];
   const finishReason: CompletionResult["finishReason"] = signal.aborted
     ? "cancelled"
-    : stopReason === "maxTokens"
-      ? "length"
-      : "stop";
+    : toolCalls.length > 0
+      ? "tool_calls"
+      : stopReason === "maxTokens"
+        ? "length"
+        : "stop";
   const firstAt = firstTokenAt ?? end;
   return {
     reusedPromptTokens,
@@ -103,6 +147,7 @@ export async function runCompletion(input: RunCompletionInput): Promise<RunCompl
       promptTokens: promptTokens.length,
       completionTokens,
       finishReason,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       timeToFirstTokenMs: firstAt - enqueuedAt,
       generationMs: end - firstAt,
       modelId: slot.info.id,

@@ -3,19 +3,25 @@ import type { Logger } from "pino";
 import { UserError } from "../errors.js";
 import { renderPromptTokens, toChatHistory } from "./chat-format.js";
 import { runCompletion } from "./completion-runner.js";
+import { runEmbedding } from "./embedding-runner.js";
 import { FairQueue } from "./fair-queue.js";
 import { fitHistory, type HistoryWindow } from "./history-budget.js";
 import { LlamaRuntime } from "./llama-runtime.js";
 import { checkLoadSpec, inspectModelFile } from "./model-file.js";
 import { ModelSlot } from "./model-slot.js";
+import { runTextCompletion } from "./text-completion-runner.js";
+import { toChatFunctions } from "./tool-calls.js";
 import type {
   ChatMessage,
   CompletionRequest,
   CompletionResult,
+  EmbeddingRequest,
+  EmbeddingResult,
   InferenceService,
   InferenceStats,
   LoadedModelInfo,
   ModelLoadSpec,
+  TextCompletionRequest,
 } from "./types.js";
 
 /** Knobs of {@link createInferenceService}; every one has a default suited to a small device. */
@@ -169,24 +175,69 @@ class LlamaInferenceService implements InferenceService {
   }
 
   complete(req: CompletionRequest): Promise<CompletionResult> {
-    if (this.closed) return Promise.reject(closedError());
     const invalid = validateRequest(req);
     if (invalid) return Promise.reject(badRequest(invalid));
+    return this.schedule(req.conversationId, req, (signal, enqueuedAt) => this.run(req, signal, enqueuedAt));
+  }
+
+  /** Legacy text completion: the prompt continued without a chat template (see runTextCompletion). */
+  completeText(req: TextCompletionRequest): Promise<CompletionResult> {
+    return this.schedule(req.conversationId, req, async (signal, enqueuedAt) => {
+      const slot = this.slot;
+      if (!slot) throw noModelError();
+      const maxTokens = this.clampMaxTokens(slot, req.maxTokens);
+      const lease = slot.acquire(req.conversationId);
+      try {
+        const result = await runTextCompletion({ slot, lease, request: req, maxTokens, signal, enqueuedAt });
+        this.tokensGenerated += result.completionTokens;
+        return result;
+      } finally {
+        slot.release(lease);
+      }
+    });
+  }
+
+  /**
+   * Embeddings with the loaded chat model (runEmbedding), queued like a generation so it never competes
+   * with one for the CPU; all embedding requests share one queue key ("embeddings").
+   */
+  embed(req: EmbeddingRequest): Promise<EmbeddingResult> {
+    return this.schedule("embeddings", req, (signal) => {
+      const slot = this.slot;
+      if (!slot) throw noModelError();
+      return runEmbedding(slot, req.inputs, signal);
+    });
+  }
+
+  /**
+   * Queues `job` under `key` with the request's signal and timeout (the engine default when it gives none).
+   * A request made after load() was called runs on the model that switch leaves loaded (the new one, or
+   * the old one restored), even while the switch is still checking the new file and has not paused the
+   * queue yet. The wait for the switch does not count against the request's timeout.
+   */
+  private schedule<T>(
+    key: string,
+    req: { signal?: AbortSignal; timeoutMs?: number },
+    job: (signal: AbortSignal, enqueuedAt: number) => Promise<T>,
+  ): Promise<T> {
+    if (this.closed) return Promise.reject(closedError());
     if (!this.slot && this.pendingLoads === 0) return Promise.reject(noModelError());
     const enqueuedAt = performance.now();
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
     const enqueue = () =>
       this.closed
         ? Promise.reject(closedError())
-        : this.queue.enqueue(req.conversationId, (signal) => this.run(req, signal, enqueuedAt), {
+        : this.queue.enqueue(key, (signal) => job(signal, enqueuedAt), {
             ...(req.signal ? { signal: req.signal } : {}),
             ...(timeoutMs > 0 ? { timeoutMs } : {}),
           });
-    // A request made after load() was called runs on the model that switch leaves loaded (the new one, or
-    // the old one restored), even while the switch is still checking the new file and has not paused the
-    // queue yet. The wait for the switch does not count against the request's timeout.
     if (this.pendingLoads > 0) return this.loadChain.then(enqueue);
     return enqueue();
+  }
+
+  /** The request's maxTokens (or the default), at most half the context size, at least 1. */
+  private clampMaxTokens(slot: ModelSlot, maxTokens: number | undefined): number {
+    return Math.max(1, Math.min(maxTokens ?? this.defaultMaxTokens, Math.floor(slot.contextSize / 2)));
   }
 
   private async run(
@@ -196,10 +247,8 @@ class LlamaInferenceService implements InferenceService {
   ): Promise<CompletionResult> {
     const slot = this.slot;
     if (!slot) throw noModelError();
-    const maxTokens = Math.max(
-      1,
-      Math.min(req.maxTokens ?? this.defaultMaxTokens, Math.floor(slot.contextSize / 2)),
-    );
+    const maxTokens = this.clampMaxTokens(slot, req.maxTokens);
+    const functions = req.tools ? toChatFunctions(req.tools) : undefined;
     const previous = this.windows.get(req.conversationId);
     // Every window fitHistory measures is system + the turns from some start, so its length names it; the
     // chosen one's tokens are handed to the runner instead of rendering and tokenizing the prompt again.
@@ -209,7 +258,7 @@ class LlamaInferenceService implements InferenceService {
       budget: slot.contextSize - maxTokens - 1,
       headroom: this.headroom,
       countTokens: (m: readonly ChatMessage[]) => {
-        const tokens = renderPromptTokens(slot.model, slot.format.wrapper, toChatHistory(m));
+        const tokens = renderPromptTokens(slot.model, slot.format.wrapper, toChatHistory(m), functions);
         rendered.set(m.length, tokens);
         return tokens.length;
       },

@@ -149,10 +149,10 @@ describe("auth", () => {
 describe("validation", () => {
   const cases: [string, unknown, string, string | null][] = [
     ["no messages", { model: "x" }, "messages is missing", "messages"],
-    ["empty messages", { messages: [] }, "messages must NOT have fewer than 1 items", "messages"],
+    ["empty messages", { messages: [] }, "messages must have at least 1 item", "messages"],
     [
       "bad role",
-      { messages: [{ role: "tool", content: "x" }] },
+      { messages: [{ role: "robot", content: "x" }] },
       "messages[0].role must be one of",
       "messages[0].role",
     ],
@@ -177,15 +177,39 @@ describe("validation", () => {
     [
       "temperature",
       { messages: [{ role: "user", content: "x" }], temperature: 3 },
-      "temperature must be <= 2",
+      "temperature must be at most 2",
       "temperature",
     ],
     ["n=2", { messages: [{ role: "user", content: "x" }], n: 2 }, "one choice per request", "n"],
     [
-      "tools",
+      "5 stop sequences",
+      { messages: [{ role: "user", content: "x" }], stop: ["a", "b", "c", "d", "e"] },
+      "stop must have at most 4 items",
+      "stop",
+    ],
+    [
+      "tool without function",
       { messages: [{ role: "user", content: "x" }], tools: [{ type: "function" }] },
-      "tool calling is not supported",
-      "tools",
+      "tools[0].function is missing (required)",
+      "tools[0].function",
+    ],
+    [
+      "tool result without its call",
+      { messages: [{ role: "tool", tool_call_id: "call_1", content: "42" }] },
+      "matches no earlier assistant tool call",
+      "messages[0].tool_call_id",
+    ],
+    [
+      "schema keyword a grammar cannot enforce",
+      {
+        messages: [{ role: "user", content: "x" }],
+        response_format: {
+          type: "json_schema",
+          json_schema: { name: "n", schema: { type: "string", pattern: "^a+$" } },
+        },
+      },
+      'uses "pattern", which the output grammar cannot enforce',
+      null,
     ],
   ];
   it.each(cases)("rejects %s with 400 naming the field", async (_name, body, message, param) => {
@@ -207,7 +231,10 @@ describe("validation", () => {
       payload: "{not json",
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.type).toBe("invalid_request_error");
+    const err = res.json().error;
+    expect(err.type).toBe("invalid_request_error");
+    expect(err.message).toContain("not valid JSON");
+    expect(err.code).toBe("invalid_json");
   });
 
   it("tolerates unknown fields like OpenAI does", async () => {

@@ -16,7 +16,9 @@ import { registerErrorHandling } from "./error-handler.js";
 import { createServerMetrics } from "./metrics.js";
 import { adminRoutes } from "./routes/admin.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
+import { completionsRoutes } from "./routes/completions.js";
 import { type DashboardServices, dashboardRoutes } from "./routes/dashboard.js";
+import { embeddingsRoutes } from "./routes/embeddings.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelsRoutes } from "./routes/models.js";
@@ -89,6 +91,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(async (secured) => {
     secured.addHook("onRequest", (request, reply) => bearerAuth(tokenHolder.current)(request, reply));
     secured.register(chatCompletionsRoutes, { deps, metrics });
+    secured.register(completionsRoutes, { deps, metrics });
+    secured.register(embeddingsRoutes, { deps });
     secured.register(modelsRoutes, { deps });
     secured.register(adminRoutes, { deps });
     secured.register(metricsRoutes, { metrics });

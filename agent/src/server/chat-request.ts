@@ -1,11 +1,43 @@
-import { UserError } from "../errors.js";
-import type { ChatMessage } from "../inference/types.js";
+import { toGrammarSchema } from "../inference/json-schema-grammar.js";
+import type {
+  ChatMessage,
+  LoadedModelInfo,
+  ResponseFormat,
+  SamplingAdjustments,
+} from "../inference/types.js";
+import {
+  type OpenAiTool,
+  type OpenAiToolCall,
+  type OpenAiToolChoice,
+  TOOL_CALLS_SCHEMA,
+  TOOL_CHOICE_SCHEMA,
+  TOOLS_SCHEMA,
+  toToolCallRecords,
+} from "./openai-tools.js";
+import { ParamError } from "./param-error.js";
+
+export { ParamError };
 
 /** A message as OpenAI clients send it: content is a string or a list of parts. */
 export interface OpenAiMessage {
-  role: "system" | "developer" | "user" | "assistant";
-  content: string | { type: "text"; text: string }[] | null;
+  role: "system" | "developer" | "user" | "assistant" | "tool";
+  content?: string | { type: "text"; text: string }[] | null;
   name?: string;
+  /** Assistant messages: the calls the model made. */
+  tool_calls?: OpenAiToolCall[] | null;
+  /** Tool messages: the call this is the result of. */
+  tool_call_id?: string;
+}
+
+/** `response_format` (OpenAI structured outputs). */
+export interface OpenAiResponseFormat {
+  type: "text" | "json_object" | "json_schema";
+  json_schema?: {
+    name: string;
+    schema?: Record<string, unknown>;
+    strict?: boolean | null;
+    description?: string;
+  };
 }
 
 /** The fields of `POST /v1/chat/completions` that clawbox reads (others are tolerated and ignored). */
@@ -22,12 +54,45 @@ export interface ChatCompletionBody {
   stop?: string | string[] | null;
   user?: string;
   n?: number | null;
-  tools?: unknown[] | null;
-  response_format?: { type: string } | null;
+  tools?: OpenAiTool[] | null;
+  tool_choice?: OpenAiToolChoice | null;
+  parallel_tool_calls?: boolean | null;
+  response_format?: OpenAiResponseFormat | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
   logprobs?: boolean | null;
 }
 
 const nullable = (schema: Record<string, unknown>) => ({ ...schema, type: [schema.type as string, "null"] });
+
+/** presence/frequency penalty −2…2 and logit_bias values −100…100, the OpenAI API reference's ranges. */
+export const SAMPLING_SCHEMA = {
+  presence_penalty: nullable({ type: "number", minimum: -2, maximum: 2 }),
+  frequency_penalty: nullable({ type: "number", minimum: -2, maximum: 2 }),
+  logit_bias: nullable({
+    type: "object",
+    additionalProperties: { type: "number", minimum: -100, maximum: 100 },
+  }),
+} as const;
+
+const RESPONSE_FORMAT_SCHEMA = nullable({
+  type: "object",
+  required: ["type"],
+  properties: {
+    type: { type: "string", enum: ["text", "json_object", "json_schema"] },
+    json_schema: {
+      type: "object",
+      required: ["name"],
+      properties: {
+        name: { type: "string", pattern: "^[a-zA-Z0-9_-]{1,64}$" },
+        description: { type: "string" },
+        schema: { type: "object" },
+        strict: { type: ["boolean", "null"] },
+      },
+    },
+  },
+});
 
 /**
  * JSON Schema of the request body (fastify validates it before the handler). As OpenAI does, unknown
@@ -44,9 +109,9 @@ export const CHAT_COMPLETION_SCHEMA = {
       minItems: 1,
       items: {
         type: "object",
-        required: ["role", "content"],
+        required: ["role"],
         properties: {
-          role: { type: "string", enum: ["system", "developer", "user", "assistant"] },
+          role: { type: "string", enum: ["system", "developer", "user", "assistant", "tool"] },
           content: {
             anyOf: [
               { type: "string" },
@@ -62,6 +127,8 @@ export const CHAT_COMPLETION_SCHEMA = {
             ],
           },
           name: { type: "string" },
+          tool_calls: TOOL_CALLS_SCHEMA,
+          tool_call_id: { type: "string" },
         },
       },
     },
@@ -84,20 +151,20 @@ export const CHAT_COMPLETION_SCHEMA = {
     },
     user: { type: "string", maxLength: 256 },
     n: nullable({ type: "integer", minimum: 1 }),
-    tools: nullable({ type: "array" }),
-    response_format: nullable({
-      type: "object",
-      required: ["type"],
-      properties: { type: { type: "string" } },
-    }),
+    tools: TOOLS_SCHEMA,
+    tool_choice: TOOL_CHOICE_SCHEMA,
+    parallel_tool_calls: nullable({ type: "boolean" }),
+    response_format: RESPONSE_FORMAT_SCHEMA,
+    ...SAMPLING_SCHEMA,
     logprobs: nullable({ type: "boolean" }),
   },
 } as const;
 
 /**
  * Checks what the schema cannot say and converts the body to engine messages: text parts joined with
- * "\n", "developer" treated as "system" (OpenAI's newer name for it). Throws UserError (400, with the
- * OpenAI `param`) for n > 1, tools, a non-text response_format, logprobs, or no message with text.
+ * "\n", "developer" treated as "system" (OpenAI's newer name for it), an assistant message's tool_calls
+ * joined with the results of the `role: "tool"` messages that answer them. Throws ParamError (400, with the
+ * OpenAI `param`) for n > 1, logprobs, a tool message that answers no call, or a call without its result.
  */
 export function toChatMessages(body: ChatCompletionBody): ChatMessage[] {
   if (body.n != null && body.n !== 1) {
@@ -107,21 +174,78 @@ export function toChatMessages(body: ChatCompletionBody): ChatMessage[] {
       "send n=1 or omit n",
     );
   }
-  if (body.tools && body.tools.length > 0) {
-    throw new ParamError("tools", "tool calling is not supported by this server", "omit tools");
-  }
-  if (body.response_format && body.response_format.type !== "text") {
+  if (body.logprobs) throw new ParamError("logprobs", "logprobs are not supported", "omit logprobs");
+  const results = new Map<string, string>();
+  const callIds = new Set<string>();
+  body.messages.forEach((m, i) => {
+    for (const call of m.tool_calls ?? []) callIds.add(call.id);
+    if (m.role !== "tool") return;
+    if (m.tool_call_id === undefined || !callIds.has(m.tool_call_id)) {
+      throw new ParamError(
+        `messages[${i}].tool_call_id`,
+        `messages[${i}] is a tool message whose tool_call_id ${JSON.stringify(m.tool_call_id ?? null)} matches no earlier assistant tool call`,
+        "send the assistant message with its tool_calls before the tool results, with the same ids",
+      );
+    }
+    results.set(m.tool_call_id, textOf(m.content));
+  });
+  const out: ChatMessage[] = [];
+  body.messages.forEach((m, i) => {
+    if (m.role === "tool") return;
+    const calls = m.role === "assistant" ? (m.tool_calls ?? []) : [];
+    if (m.content == null && calls.length === 0 && m.role !== "assistant") {
+      throw new ParamError(
+        `messages[${i}].content`,
+        `messages[${i}].content is missing`,
+        "send the message text",
+      );
+    }
+    out.push({
+      role: m.role === "developer" ? "system" : m.role,
+      content: textOf(m.content),
+      ...(calls.length > 0 ? { toolCalls: toToolCallRecords(calls, i, results) } : {}),
+    });
+  });
+  return out;
+}
+
+function textOf(content: OpenAiMessage["content"]): string {
+  return typeof content === "string" ? content : (content ?? []).map((p) => p.text).join("\n");
+}
+
+/**
+ * The engine's response format: undefined for "text" or none; json_schema needs `json_schema.schema`,
+ * which must be enforceable by a grammar (toGrammarSchema names the keyword otherwise).
+ */
+export function toResponseFormat(
+  format: OpenAiResponseFormat | null | undefined,
+): ResponseFormat | undefined {
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  const schema = format.json_schema?.schema;
+  if (!schema) {
     throw new ParamError(
-      "response_format",
-      `response_format "${body.response_format.type}" is not supported (plain text only)`,
-      'omit response_format or use {"type": "text"}',
+      "response_format.json_schema.schema",
+      'response_format "json_schema" needs json_schema.schema',
+      'send {"type": "json_schema", "json_schema": {"name": …, "schema": {…}}}',
+      "missing_required_parameter",
     );
   }
-  if (body.logprobs) throw new ParamError("logprobs", "logprobs are not supported", "omit logprobs");
-  return body.messages.map((m) => ({
-    role: m.role === "developer" ? "system" : m.role,
-    content: typeof m.content === "string" ? m.content : (m.content ?? []).map((p) => p.text).join("\n"),
-  }));
+  return { type: "json_schema", schema: toGrammarSchema(schema, "response_format.json_schema.schema") };
+}
+
+/** presence_penalty, frequency_penalty and logit_bias for the engine (see sampling-options.ts); undefined when none is set. */
+export function toSampling(body: {
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
+}): SamplingAdjustments | undefined {
+  const out: SamplingAdjustments = {
+    ...(body.presence_penalty ? { presencePenalty: body.presence_penalty } : {}),
+    ...(body.frequency_penalty ? { frequencyPenalty: body.frequency_penalty } : {}),
+    ...(body.logit_bias && Object.keys(body.logit_bias).length > 0 ? { logitBias: body.logit_bias } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** `stop` as a list (the engine's shape); undefined when absent. */
@@ -131,13 +255,21 @@ export function stopList(stop: ChatCompletionBody["stop"]): string[] | undefined
   return list.length > 0 ? list : undefined;
 }
 
-/** The error a parameter the server does not support raises; `param` travels to the OpenAI error body. */
-export class ParamError extends UserError {
-  constructor(
-    readonly param: string,
-    message: string,
-    fix: string,
-  ) {
-    super(message, { fix, code: "unsupported_parameter", status: 400 });
-  }
+/**
+ * Refuses a max_tokens (or max_completion_tokens, named by `param`) larger than the loaded model's context
+ * size: prompt and reply share the context, so no reply can be that long. Values within it are still
+ * capped by the engine at half the context size (the other half stays for the prompt).
+ */
+export function checkMaxTokens(
+  value: number | null | undefined,
+  param: string,
+  model: LoadedModelInfo,
+): void {
+  if (value == null || value <= model.contextSize) return;
+  throw new ParamError(
+    param,
+    `${param}=${value} is more than the context size of model "${model.id}" (${model.contextSize} tokens, prompt included)`,
+    `send ${param} ≤ ${Math.floor(model.contextSize / 2)} (replies are capped at half the context size)`,
+    "invalid_value",
+  );
 }

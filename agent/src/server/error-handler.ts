@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { UserError } from "../errors.js";
-import { ParamError } from "./chat-request.js";
 import { type OpenAiErrorBody, openAiError } from "./openai-error.js";
+import { ParamError } from "./param-error.js";
 import { describeValidation } from "./validation-message.js";
 
 /**
@@ -28,6 +28,35 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 /**
+ * What the client did wrong for fastify's request-parsing errors (fastify 5 `lib/errors.js` codes), said
+ * with the fix, under OpenAI-style codes instead of fastify's internal FST_ERR_* names.
+ */
+const FASTIFY_ERRORS: Record<string, { message: string; code: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    message:
+      "the request body is not valid JSON — fix: send one JSON object (check quotes, commas and brackets)",
+    code: "invalid_json",
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    message: "the request body is empty but Content-Type is application/json — fix: send a JSON object",
+    code: "invalid_json",
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    message: "unsupported Content-Type — fix: send the body as JSON with Content-Type: application/json",
+    code: "unsupported_media_type",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    message: "the request body is too large — fix: send a shorter prompt or fewer messages",
+    code: "body_too_large",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    message:
+      "the Content-Length header does not match the body — fix: let the HTTP client set Content-Length",
+    code: "invalid_request",
+  },
+};
+
+/**
  * Maps any thrown value to an HTTP status and the OpenAI error body (rules above); logs 5xx. Also used
  * for errors that happen after an SSE stream started (sent as a `data: {"error": …}` event).
  */
@@ -51,7 +80,11 @@ export function toErrorResponse(
   }
   const status = e?.statusCode;
   if (status !== undefined && status >= 400 && status < 500 && typeof e.message === "string") {
-    return { status, body: openAiError(status, e.message, { code: e.code ?? null }) };
+    const known = typeof e.code === "string" ? FASTIFY_ERRORS[e.code] : undefined;
+    if (known) return { status, body: openAiError(status, known.message, { code: known.code }) };
+    // fastify's internal codes (FST_ERR_*) name its own internals, not the client's problem: never sent
+    const code = typeof e.code === "string" && !e.code.startsWith("FST_") ? e.code : "invalid_request";
+    return { status, body: openAiError(status, e.message, { code }) };
   }
   request.log.error({ err }, "unhandled error");
   return {

@@ -22,8 +22,15 @@ export interface ValidationProblem {
 export function describeValidation(errors: readonly SchemaError[], context = "body"): ValidationProblem {
   const concrete = errors.filter((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf");
   const pool = concrete.length > 0 ? concrete : errors;
+  // At equal depth a constraint error (maxItems, minimum …) beats a type error: it comes from the
+  // alternative whose type matched, so it names the real limit ("stop must have at most 4 items").
   const deepest = pool.reduce<SchemaError | undefined>(
-    (best, e) => (best === undefined || depth(e) > depth(best) ? e : best),
+    (best, e) =>
+      best === undefined ||
+      depth(e) > depth(best) ||
+      (depth(e) === depth(best) && best.keyword === "type" && e.keyword !== "type")
+        ? e
+        : best,
     undefined,
   );
   if (!deepest) return { message: `the request ${context} is invalid`, param: null, code: "invalid_value" };
@@ -44,6 +51,22 @@ export function describeValidation(errors: readonly SchemaError[], context = "bo
     case "enum": {
       const allowed = (deepest.params.allowedValues as unknown[]).map(String).join(", ");
       return { message: `${subject} must be one of: ${allowed}`, param, code: "invalid_value" };
+    }
+    case "maxItems":
+    case "minItems": {
+      const bound = deepest.keyword === "maxItems" ? "at most" : "at least";
+      const limit = Number(deepest.params.limit);
+      const message = `${subject} must have ${bound} ${limit} item${limit === 1 ? "" : "s"}`;
+      return { message, param, code: "invalid_value" };
+    }
+    case "maximum":
+    case "minimum": {
+      const bound = deepest.keyword === "maximum" ? "at most" : "at least";
+      return {
+        message: `${subject} must be ${bound} ${String(deepest.params.limit)}`,
+        param,
+        code: "invalid_value",
+      };
     }
     default:
       return { message: `${subject} ${deepest.message ?? "is invalid"}`, param, code: "invalid_value" };

@@ -2,18 +2,25 @@ import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { UserError } from "../../errors.js";
+import { assertToolCapable } from "../../inference/tool-calls.js";
 import type { ChatMessage, CompletionRequest, CompletionResult } from "../../inference/types.js";
 import type { ServerDeps } from "../build-server.js";
 import {
   CHAT_COMPLETION_SCHEMA,
   type ChatCompletionBody,
+  checkMaxTokens,
+  ParamError,
   stopList,
   toChatMessages,
+  toResponseFormat,
+  toSampling,
 } from "../chat-request.js";
 import { conversationIdFor } from "../conversation-id.js";
 import { toErrorResponse } from "../error-handler.js";
 import type { ServerMetrics } from "../metrics.js";
+import { toOpenAiToolCalls, toToolsRequest } from "../openai-tools.js";
 import { SseStream } from "../sse.js";
+import { ToolCallStreamer } from "../tool-call-stream.js";
 
 export interface ChatRouteOptions {
   deps: ServerDeps;
@@ -48,6 +55,19 @@ export const chatCompletionsRoutes: FastifyPluginAsync<ChatRouteOptions> = async
       const loaded = deps.inference.model;
       if (!loaded) throw noModelError();
       const messages = toChatMessages(body);
+      const tools = toToolsRequest(body.tools, body.tool_choice, body.parallel_tool_calls);
+      const responseFormat = toResponseFormat(body.response_format);
+      if (tools) assertToolCapable(loaded);
+      if (tools && responseFormat) {
+        throw new ParamError(
+          "response_format",
+          "response_format json_object/json_schema cannot be combined with tools (one grammar per reply)",
+          'omit response_format, or send tool_choice "none"',
+        );
+      }
+      const sampling = toSampling(body);
+      checkMaxTokens(body.max_tokens, "max_tokens", loaded);
+      checkMaxTokens(body.max_completion_tokens, "max_completion_tokens", loaded);
       const conversationId = conversationIdFor(messages, {
         header: request.headers["x-conversation-id"],
         user: body.user,
@@ -73,6 +93,9 @@ export const chatCompletionsRoutes: FastifyPluginAsync<ChatRouteOptions> = async
           topP: body.top_p ?? undefined,
           seed: body.seed ?? undefined,
           stop: stopList(body.stop),
+          ...(tools ? { tools } : {}),
+          ...(responseFormat ? { responseFormat } : {}),
+          ...(sampling ? { sampling } : {}),
           signal: abort.signal,
           timeoutMs: deps.config.inference.requestTimeoutMs,
         },
@@ -112,7 +135,13 @@ async function plainCompletion(
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: result.text },
+        message: result.toolCalls
+          ? {
+              role: "assistant",
+              content: result.text || null,
+              tool_calls: toOpenAiToolCalls(result.toolCalls),
+            }
+          : { role: "assistant", content: result.text },
         logprobs: null,
         finish_reason: result.finishReason,
       },
@@ -131,7 +160,7 @@ async function streamCompletion(
 ) {
   const includeUsage = body.stream_options?.include_usage === true;
   const sse = new SseStream(reply.raw);
-  const chunk = (delta: Record<string, string>, finishReason: string | null) => ({
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
     id: ex.id,
     object: "chat.completion.chunk",
     created: ex.created,
@@ -151,6 +180,13 @@ async function streamCompletion(
     begin();
     sse.send(chunk({ content: text }, null));
   };
+  if (ex.request.tools) {
+    const calls = new ToolCallStreamer((delta) => {
+      begin();
+      sse.send(chunk({ tool_calls: [delta] }, null));
+    });
+    ex.request.onToolCallChunk = (piece) => calls.push(piece);
+  }
 
   let result: CompletionResult;
   try {
@@ -176,7 +212,7 @@ async function streamCompletion(
 async function runCompletion(
   ex: Exchange,
   deps: ServerDeps,
-): Promise<CompletionResult & { finishReason: "stop" | "length" }> {
+): Promise<CompletionResult & { finishReason: "stop" | "length" | "tool_calls" }> {
   let result: CompletionResult;
   try {
     result = await deps.inference.complete(ex.request);
@@ -192,7 +228,7 @@ async function runCompletion(
       fix: "send the request again",
     });
   }
-  return result as CompletionResult & { finishReason: "stop" | "length" };
+  return result as CompletionResult & { finishReason: "stop" | "length" | "tool_calls" };
 }
 
 function emptyResult(): CompletionResult {
