@@ -81,6 +81,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const metrics = createServerMetrics(deps.inference);
 
   registerErrorHandling(app);
+  // Every answered request is counted with its status, also those an auth hook or validation rejected.
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.observeHttp(
+      request.method,
+      request.routeOptions.url ?? "unmatched",
+      reply.statusCode,
+      reply.elapsedTime,
+    );
+  });
   registerCors(app, deps.config.server.corsOrigins);
   app.register(healthRoutes, { deps });
   // The token can be rotated from the dashboard; the hook reads the current one on every request.
