@@ -20,6 +20,7 @@ import { type DashboardServices, dashboardRoutes } from "./routes/dashboard.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelsRoutes } from "./routes/models.js";
+import { type OperationsServices, operationsRoutes } from "./routes/operations.js";
 import { sessionRoutes } from "./routes/session.js";
 import { setupRoutes } from "./routes/setup.js";
 import { webAppRoutes } from "./routes/web-app.js";
@@ -56,6 +57,8 @@ export interface ServerDeps {
   tokenRef?: { current: string };
   /** Bridges and pairing for the dashboard API (needs `setup`); absent → those routes are not served. */
   bridges?: Omit<BridgeRoutesOptions, "setup">;
+  /** Jobs and backups for the dashboard and the wizard's restore (needs `setup`); absent → not served. */
+  operations?: OperationsServices;
   /** Runs first on every request (e.g. httpsRedirect on the plain-HTTP port of a device). */
   onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
@@ -119,6 +122,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     });
   }
   if (deps.setup && deps.bridges) app.register(bridgeRoutes, { ...deps.bridges, setup: deps.setup });
+  if (deps.setup && deps.operations)
+    app.register(operationsRoutes, { setup: deps.setup, ops: deps.operations });
   if (deps.webRoot) app.register(webAppRoutes, { root: deps.webRoot });
   return app;
 }
