@@ -127,7 +127,8 @@ export class Scheduler {
   private wake(): void {
     this.timer = null;
     if (!this.started) return;
-    const work = this.runDue();
+    // after a runNow that may still be going: jobs never overlap
+    const work = this.current.then(() => this.runDue());
     this.current = work;
     this.opts.clock.track?.(work);
   }
