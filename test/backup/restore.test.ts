@@ -83,6 +83,14 @@ async function alice() {
   return { ws, replies, say };
 }
 
+/** `clawbox backup restore <file>` into `dataDir` and `config` with the passphrase in `pass`. */
+function restore(file: string, dataDir: string, config: string, pass: string) {
+  return runCli(
+    ["backup", "restore", file, "--data-dir", dataDir, "--config", config, "--passphrase-file", pass],
+    { timeoutMs: 60_000 },
+  );
+}
+
 async function status(agent: StartedAgent, token: string) {
   const res = await fetch(`${agent.url}/admin/status`, { headers: { authorization: `Bearer ${token}` } });
   return { code: res.status, body: (await res.json()) as { conversations: number } };
@@ -166,20 +174,7 @@ describe("clawbox backup", () => {
 
     const wrongFile = join(root, "wrong");
     writeFileSync(wrongFile, "not the passphrase at all\n");
-    const wrong = await runCli(
-      [
-        "backup",
-        "restore",
-        backupFile,
-        "--data-dir",
-        dataC,
-        "--config",
-        configC,
-        "--passphrase-file",
-        wrongFile,
-      ],
-      { timeoutMs: 60_000 },
-    );
+    const wrong = await restore(backupFile, dataC, configC, wrongFile);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("the passphrase does not match this backup");
     expect(wrong.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -190,20 +185,7 @@ describe("clawbox backup", () => {
     const at = Math.floor(flipped.length / 2);
     flipped[at] = (flipped[at] as number) ^ 0x01;
     writeFileSync(damagedFile, flipped);
-    const damaged = await runCli(
-      [
-        "backup",
-        "restore",
-        damagedFile,
-        "--data-dir",
-        dataC,
-        "--config",
-        configC,
-        "--passphrase-file",
-        passFile,
-      ],
-      { timeoutMs: 60_000 },
-    );
+    const damaged = await restore(damagedFile, dataC, configC, passFile);
     expect(damaged.code).toBe(1);
     expect(damaged.stderr).toContain("this backup is damaged");
 
@@ -215,20 +197,7 @@ describe("clawbox backup", () => {
     const dataB = join(root, "b");
     const configB = join(root, "b.yaml");
     writeFileSync(configB, "log:\n  level: info\n");
-    const restored = await runCli(
-      [
-        "backup",
-        "restore",
-        backupFile,
-        "--data-dir",
-        dataB,
-        "--config",
-        configB,
-        "--passphrase-file",
-        passFile,
-      ],
-      { timeoutMs: 60_000 },
-    );
+    const restored = await restore(backupFile, dataB, configB, passFile);
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toContain("clawbox.db");
     expect(readFileSync(configB, "utf8")).toContain(WS_TOKEN);

@@ -89,22 +89,23 @@ export function createServerMetrics(inference: InferenceService): ServerMetrics 
     help: "Prompt tokens of completed chat completions (what the model had to read).",
     registers: [registry],
   });
-  new Gauge({
-    name: "clawbox_system_memory_total_bytes",
-    help: "Device RAM, bytes (MemTotal).",
-    registers: [registry],
-    collect() {
-      this.set(systemMemory().totalBytes);
-    },
-  });
-  new Gauge({
-    name: "clawbox_system_memory_available_bytes",
-    help: "Device RAM available without swapping, bytes (MemAvailable).",
-    registers: [registry],
-    collect() {
-      this.set(systemMemory().availableBytes);
-    },
-  });
+  for (const [name, help, field] of [
+    ["clawbox_system_memory_total_bytes", "Device RAM, bytes (MemTotal).", "totalBytes"],
+    [
+      "clawbox_system_memory_available_bytes",
+      "Device RAM available without swapping, bytes (MemAvailable).",
+      "availableBytes",
+    ],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(systemMemory()[field]);
+      },
+    });
+  }
 
   const tokens = new Counter({
     name: "clawbox_tokens_generated_total",

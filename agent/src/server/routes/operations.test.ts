@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConversationStore } from "../../store/conversation-store.js";
-import { type Kit, makeKit } from "./setup-test-kit.js";
+import { completeSetup, type Kit, makeKit } from "./setup-test-kit.js";
 
 /**
  * The dashboard's jobs and backups API and the wizard's restore, over the real server, setup services,
@@ -10,24 +10,6 @@ import { type Kit, makeKit } from "./setup-test-kit.js";
 
 const PASS = "correct horse battery staple";
 let kit: Kit;
-
-async function finishSetup(k: Kit) {
-  const h = { "x-setup-code": k.code as string };
-  await k.app.inject({
-    method: "POST",
-    url: "/api/setup/admin",
-    headers: h,
-    payload: { username: "owner", password: "purple-tractor-sings" },
-  });
-  await k.app.inject({
-    method: "POST",
-    url: "/api/setup/device",
-    headers: h,
-    payload: { name: "box", timezone: "UTC" },
-  });
-  const done = await k.app.inject({ method: "POST", url: "/api/setup/finish", headers: h, payload: {} });
-  expect(done.statusCode).toBe(200);
-}
 
 async function login(k: Kit) {
   const res = await k.app.inject({
@@ -43,7 +25,7 @@ async function login(k: Kit) {
 
 beforeEach(async () => {
   kit = await makeKit();
-  await finishSetup(kit);
+  await completeSetup(kit);
 });
 afterEach(async () => {
   await kit.close();

@@ -141,3 +141,13 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
   };
   return kit;
 }
+
+/** Walks the wizard's required steps (admin "owner" / "purple-tractor-sings", device "box" in UTC) and finishes. */
+export async function completeSetup(kit: Kit): Promise<void> {
+  const headers = { "x-setup-code": kit.code as string };
+  const post = (url: string, payload: object) => kit.app.inject({ method: "POST", url, headers, payload });
+  await post("/api/setup/admin", { username: "owner", password: "purple-tractor-sings" });
+  await post("/api/setup/device", { name: "box", timezone: "UTC" });
+  const done = await post("/api/setup/finish", {});
+  if (done.statusCode !== 200) throw new Error(`setup did not finish: ${done.body}`);
+}
