@@ -35,7 +35,8 @@ const CHECK_LABEL = "clawbox backup v1";
 
 /**
  * scrypt cost: N = 2^17, r = 8, p = 1 (OWASP Password Storage Cheat Sheet's scrypt minimum; 128 MiB of
- * memory, measured ~0.4 s on the 2-core dev VM). Stored per file, so it can be raised later.
+ * memory; measured 1.4–2.7 s per derivation on the 2-core dev VM at load average 11–16, once per backup
+ * and once per restore). Stored per file, so it can be raised later.
  */
 const SCRYPT = { logN: 17, r: 8, p: 1 };
 
