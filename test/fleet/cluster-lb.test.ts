@@ -184,11 +184,26 @@ describe("cluster-lb.yml with a real nginx", () => {
     expect(after[1]).toBeGreaterThan(before[1] ?? 0);
   }, 60_000);
 
-  it("keeps answering when one device's agent is stopped", async () => {
+  it("shows each device's own health and lists the pool", async () => {
+    const index = await fetch(`http://127.0.0.1:${lbPort}/pool/devices`);
+    expect(index.status).toBe(200);
+    expect(await index.json()).toEqual({ devices: ["pool-a", "pool-b"] });
+    for (const d of devices) {
+      const res = await fetch(`http://127.0.0.1:${lbPort}/pool/devices/${d.name}/healthz`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { status: string }).status).toBe("ok");
+    }
+  });
+
+  it("keeps answering when one device's agent is stopped, and shows which one is down", async () => {
     agentctl(devices[1] as TestDevice, "stop");
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push(await chat());
     expect(statuses).toEqual(Array(8).fill(200));
+    const health = (name: string) =>
+      fetch(`http://127.0.0.1:${lbPort}/pool/devices/${name}/healthz`).then((r) => r.status);
+    expect(await health("pool-a")).toBe(200);
+    expect(await health("pool-b")).toBe(502);
   }, 60_000);
 
   it("refuses a request without the token (the devices still check it)", async () => {

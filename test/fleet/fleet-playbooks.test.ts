@@ -146,3 +146,32 @@ describe("fleet-facts.yml", () => {
     expect(status.health).toBe("down");
   }, 120_000);
 });
+
+describe("fleet-backup.yml", () => {
+  it("fails with how to make one when a device has no backup, then fetches the newest one", async () => {
+    const out = join(dir, "backups");
+    const none = await play("fleet-backup.yml", { clawbox_backup_dest: out });
+    expect(none.code).not.toBe(0);
+    expect(none.out).toContain("clawbox backup passphrase");
+
+    // the owner's passphrase, stored on the device (what the dashboard or `clawbox backup passphrase` does)
+    writeFileSync(join(device.dataDir, "backup-passphrase"), "correct horse battery staple", { mode: 0o600 });
+    for (let i = 0; i < 2; i++) {
+      const r = await play("fleet-backup.yml", { clawbox_backup_dest: out, clawbox_backup_create: true });
+      expect(r.code, r.out).toBe(0);
+    }
+    const onDevice = readdirSync(join(device.dataDir, "backups"))
+      .filter((n) => n.endsWith(".cbx"))
+      .sort();
+    expect(onDevice).toHaveLength(2);
+    const newest = onDevice.at(-1) as string;
+    const fetched = readdirSync(join(out, "dev-1"));
+    expect(fetched).toContain(newest);
+    expect(sha256(join(out, "dev-1", newest))).toBe(sha256(join(device.dataDir, "backups", newest)));
+    expect(
+      readFileSync(join(out, "dev-1", newest))
+        .subarray(0, 8)
+        .toString(),
+    ).toBe("CLAWBOXB");
+  }, 180_000);
+});

@@ -53,6 +53,29 @@ export async function api<T = unknown>(method: string, url: string, body?: unkno
 }
 
 /**
+ * Uploads a backup file (`application/octet-stream`) with its passphrase in `X-Backup-Passphrase`
+ * (URI-encoded: any Unicode passphrase fits a header); throws ApiError for a non-2xx answer.
+ */
+export async function uploadBackup<T = unknown>(url: string, file: Blob, passphrase: string): Promise<T> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      ...authHeaders(url),
+      "content-type": "application/octet-stream",
+      "x-backup-passphrase": encodeURIComponent(passphrase),
+    },
+    body: file,
+    credentials: "same-origin",
+  });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = data?.error ?? {};
+    throw new ApiError(res.status, err.code ?? null, err.message ?? `HTTP ${res.status}`);
+  }
+  return data as T;
+}
+
+/**
  * Reads a server-sent-event stream with fetch (so custom headers like X-Setup-Code can be sent, which
  * EventSource cannot), calling `onData` with each `data:` payload parsed as JSON ("[DONE]" is passed as
  * the string). Resolves when the stream ends or `signal` aborts.

@@ -96,6 +96,12 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./pairing.js")).register,
   },
   {
+    name: "backup",
+    term: "backup <passphrase|create|list|restore>",
+    summary: "Encrypted backups: create, list, restore",
+    load: async () => (await import("./backup.js")).register,
+  },
+  {
     name: "fleet",
     term: "fleet <status|update>",
     summary: "Manage many clawbox devices over SSH",

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { applyPendingRestore } from "../backup/backup-service.js";
 import { applyOverrides, configDataDir, loadConfig } from "../config/load-config.js";
 import { detectHardware } from "../hardware/detect.js";
 import { createInferenceService } from "../inference/engine.js";
@@ -22,10 +23,20 @@ const STOP_GRACE_MS = 30_000;
  * SIGINT/SIGTERM → graceful stop. Kept apart so that other commands never load the engine and server.
  */
 export async function runStart(flags: StartFlags): Promise<void> {
-  const loaded = loadConfig(flags.config);
+  let loaded = loadConfig(flags.config);
+  // A restore staged in the dashboard or wizard is applied before anything opens the database; its config
+  // (when it had one) then replaces the one just read.
+  const restored = applyPendingRestore(configDataDir(applyOverrides(loaded.config, flags)), loaded.file);
+  if (restored) loaded = loadConfig(flags.config);
   const config = applyOverrides(loaded.config, flags);
   const logRing = new LogRing();
   const logger = createTeeLogger(process.env.CLAWBOX_LOG_LEVEL ?? config.log.level, logRing);
+  if (restored) {
+    logger.info(
+      { from: restored.manifest.hostname, createdAt: restored.manifest.createdAt, files: restored.restored },
+      "backup restored",
+    );
+  }
   const models = modelsDir(configDataDir(config));
   if (loaded.file) logger.info({ file: loaded.file }, "config loaded");
   const profiles = loadProfilesOrNone(logger);
@@ -38,6 +49,11 @@ export async function runStart(flags: StartFlags): Promise<void> {
     modelStore,
     configText: () => (loaded.file ? readFileSync(loaded.file, "utf8") : null),
     configFile: loaded.file,
+    // EX_TEMPFAIL (75): systemd's Restart=on-failure starts the agent again, which applies a staged restore
+    requestRestart: () => {
+      process.exitCode = 75;
+      process.kill(process.pid, "SIGTERM");
+    },
     hardwareOverview: (report, profileId, languages) =>
       hardwareOverview(report, profiles, profileId, catalogue, modelStore, {
         ...config.recommend,

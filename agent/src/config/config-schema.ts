@@ -54,6 +54,28 @@ export interface RecommendConfig {
   languages?: string[];
 }
 
+/** Scheduled jobs (agent/src/jobs): node-cron expressions in the device's time zone. */
+export interface JobsConfig {
+  /** IANA time zone of the schedules; absent = the device's (wizard/dashboard), else the system's. */
+  timezone?: string;
+  retention: {
+    schedule: string;
+    conversationDays: number;
+    outboxDays: number;
+    logDays: number;
+    /** Folders with log files to prune; absent = `<dataDir>/logs`. */
+    logDirs?: string[];
+  };
+  maintenance: { schedule: string; integritySchedule: string };
+  backup: {
+    schedule: string;
+    /** Newest archives kept; older ones are deleted after each new backup. */
+    keep: number;
+    /** Folder of the archives; absent = `<dataDir>/backups`. */
+    dir?: string;
+  };
+}
+
 export interface ClawboxConfig {
   /** State folder (token, database, models); absent = resolveDataDir() ($CLAWBOX_DATA_DIR, XDG). */
   dataDir?: string;
@@ -69,7 +91,15 @@ export interface ClawboxConfig {
   system?: SystemConfig;
   /** Messaging bridges keyed by bridge id (agent/src/bridges/config-schema.ts). Absent = none. */
   bridges?: Record<string, BridgeConfig>;
+  jobs: JobsConfig;
 }
+
+const cron = (fallback: string, description: string) => ({
+  type: "string",
+  minLength: 9,
+  default: fallback,
+  description: `${description} node-cron expression ("minute hour day-of-month month day-of-week").`,
+});
 
 /** JSON Schema (draft-07, ajv) of ClawboxConfig with defaults. Exported as a plain object for docs/tools. */
 export const CONFIG_SCHEMA = {
@@ -234,6 +264,85 @@ export const CONFIG_SCHEMA = {
       },
     },
     bridges: bridgesSchema(),
+    jobs: {
+      type: "object",
+      default: {},
+      additionalProperties: false,
+      description: "Scheduled jobs: retention, SQLite maintenance, backups (README: Day-two operations).",
+      properties: {
+        timezone: {
+          type: "string",
+          minLength: 1,
+          description:
+            'Time zone of the schedules, e.g. "Europe/Berlin". Default: the device time zone set in the ' +
+            "wizard or dashboard, else the system's.",
+        },
+        retention: {
+          type: "object",
+          default: {},
+          additionalProperties: false,
+          description: "Deletes old conversations, delivered outbox entries and old log files.",
+          properties: {
+            schedule: cron("0 3 * * *", "When to run (default 03:00 daily)."),
+            conversationDays: {
+              type: "integer",
+              minimum: 1,
+              default: 90,
+              description: "Conversations (and messages) older than this many days are deleted.",
+            },
+            outboxDays: {
+              type: "integer",
+              minimum: 1,
+              default: 7,
+              description: "Delivered outbox entries are kept this many days (for edits and dedup).",
+            },
+            logDays: {
+              type: "integer",
+              minimum: 1,
+              default: 14,
+              description: "Log files (*.log, rotated *.log.N, *.gz) older than this many days are deleted.",
+            },
+            logDirs: {
+              type: "array",
+              items: { type: "string", minLength: 1 },
+              description: "Folders with log files. Default: <dataDir>/logs (the device logs to journald).",
+            },
+          },
+        },
+        maintenance: {
+          type: "object",
+          default: {},
+          additionalProperties: false,
+          description: "SQLite upkeep: WAL checkpoint + PRAGMA optimize, and a weekly integrity check.",
+          properties: {
+            schedule: cron("30 3 * * *", "Checkpoint and optimize (default 03:30 daily)."),
+            integritySchedule: cron("0 4 * * 0", "PRAGMA integrity_check (default Sundays 04:00)."),
+          },
+        },
+        backup: {
+          type: "object",
+          default: {},
+          additionalProperties: false,
+          description:
+            "Encrypted backups of the database, config and secrets (needs a passphrase: clawbox backup passphrase).",
+          properties: {
+            schedule: cron("0 2 * * *", "When to back up (default 02:00 daily)."),
+            keep: {
+              type: "integer",
+              minimum: 1,
+              maximum: 365,
+              default: 7,
+              description: "Newest backups kept; older ones are deleted after each new backup.",
+            },
+            dir: {
+              type: "string",
+              minLength: 1,
+              description: "Folder of the backup archives. Default: <dataDir>/backups.",
+            },
+          },
+        },
+      },
+    },
     log: {
       type: "object",
       default: {},

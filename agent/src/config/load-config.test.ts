@@ -24,6 +24,11 @@ describe("defaultConfig", () => {
       inference: { requestTimeoutMs: 120000, maxQueue: 32, maxTokensDefault: 512 },
       recommend: { minTokensPerSecond: 5 },
       log: { level: "info" },
+      jobs: {
+        retention: { schedule: "0 3 * * *", conversationDays: 90, outboxDays: 7, logDays: 14 },
+        maintenance: { schedule: "30 3 * * *", integritySchedule: "0 4 * * 0" },
+        backup: { schedule: "0 2 * * *", keep: 7 },
+      },
     });
   });
 

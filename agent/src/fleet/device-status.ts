@@ -28,6 +28,17 @@ export interface DeviceStatus {
   agentUrl: string | null;
   /** Why health is "down" (connection refused, HTTP status, …), when it is. */
   reason?: string;
+  /** The agent's scheduled jobs with next and last run (from /admin/status); absent when down. */
+  jobs?: DeviceJobStatus[];
+}
+
+/** One scheduled job as `clawbox status` shows it (agent/src/jobs/scheduler.ts JobStatus, trimmed). */
+export interface DeviceJobStatus {
+  name: string;
+  schedule: string;
+  timezone: string;
+  nextRun: string | null;
+  lastRun: { finishedAt: string; ok: boolean; result: string } | null;
 }
 
 export interface DeviceStatusOptions {
@@ -84,12 +95,24 @@ export async function collectDeviceStatus(opts: DeviceStatusOptions): Promise<De
         model?: { id?: string } | null;
         uptimeSeconds?: number;
         stats?: { lastTokensPerSecond?: number };
+        jobs?: DeviceJobStatus[];
       };
       if (admin.version) status.version = admin.version;
       if (admin.model?.id) status.model = admin.model.id;
       if (typeof admin.uptimeSeconds === "number") status.uptimeSeconds = admin.uptimeSeconds;
       const tps = admin.stats?.lastTokensPerSecond;
       if (typeof tps === "number" && tps > 0) status.tokensPerSecond = Math.round(tps * 10) / 10;
+      if (Array.isArray(admin.jobs)) {
+        status.jobs = admin.jobs.map((j) => ({
+          name: j.name,
+          schedule: j.schedule,
+          timezone: j.timezone,
+          nextRun: j.nextRun,
+          lastRun: j.lastRun
+            ? { finishedAt: j.lastRun.finishedAt, ok: j.lastRun.ok, result: j.lastRun.result }
+            : null,
+        }));
+      }
     }
   } catch {
     // /healthz answered; a slow admin endpoint only leaves the details empty

@@ -30,7 +30,19 @@ export function formatDeviceStatus(s: DeviceStatus): string {
       `${formatFileSize(s.disk.freeBytes)} of ${formatFileSize(s.disk.totalBytes)} (${s.disk.path})`,
     ],
   ];
-  return `${lines.map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`).join("\n")}\n`;
+  const text = `${lines.map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`).join("\n")}\n`;
+  return s.jobs && s.jobs.length > 0 ? `${text}${formatJobs(s.jobs)}` : text;
+}
+
+/** The jobs block of `clawbox status`: one line per job with next run, last run and its result. */
+export function formatJobs(jobs: NonNullable<DeviceStatus["jobs"]>): string {
+  const rows = jobs.map((j) => {
+    const last = j.lastRun
+      ? `${j.lastRun.finishedAt} ${j.lastRun.ok ? "ok" : "FAILED"}: ${j.lastRun.result}`
+      : "never";
+    return `  ${j.name.padEnd(20)}next ${j.nextRun ?? "-"}  last ${last}`;
+  });
+  return `jobs (${jobs[0]?.timezone ?? "?"}):\n${rows.join("\n")}\n`;
 }
 
 /** Column headers of the fleet table, in order. */

@@ -414,5 +414,29 @@ describe("models, admin and metrics", () => {
     expect(text).toMatch(/^clawbox_queue_depth 0$/m);
     expect(text).toMatch(/^clawbox_model_loaded\{model="echo"\} 1$/m);
     expect(text).toMatch(/^clawbox_process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^clawbox_prompt_tokens_total 7$/m);
+    expect(text).toMatch(/^clawbox_system_memory_total_bytes [1-9]\d*$/m);
+    expect(text).not.toMatch(/^clawbox_nodejs_active_handles_total /m);
+  });
+
+  it("counts every request with its status, rejected ones included", async () => {
+    await makeApp();
+    for (let i = 0; i < 15; i++) await chat({ messages: "not a list" });
+    await chat({ messages: [{ role: "user", content: "hi" }] }, {});
+    await chat({ messages: [{ role: "user", content: "hi" }] });
+    await app.inject({ method: "GET", url: "/no/such/path" });
+    const text = (await app.inject({ method: "GET", url: "/metrics", headers: auth })).body;
+    const count = (route: string, status: number) =>
+      new RegExp(
+        `^clawbox_http_requests_total\\{method="POST",route="${route}",status="${status}"\\} (\\d+)$`,
+        "m",
+      ).exec(text)?.[1];
+    expect(count("/v1/chat/completions", 400)).toBe("15");
+    expect(count("/v1/chat/completions", 401)).toBe("1");
+    expect(count("/v1/chat/completions", 200)).toBe("1");
+    expect(text).toMatch(/^clawbox_http_requests_total\{method="GET",route="unmatched",status="404"\} 1$/m);
+    expect(text).toMatch(
+      /^clawbox_http_request_duration_seconds_count\{method="POST",route="\/v1\/chat\/completions"\} 17$/m,
+    );
   });
 });

@@ -22,6 +22,7 @@ import { embeddingsRoutes } from "./routes/embeddings.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelsRoutes } from "./routes/models.js";
+import { type OperationsServices, operationsRoutes } from "./routes/operations.js";
 import { sessionRoutes } from "./routes/session.js";
 import { setupRoutes } from "./routes/setup.js";
 import { webAppRoutes } from "./routes/web-app.js";
@@ -58,6 +59,8 @@ export interface ServerDeps {
   tokenRef?: { current: string };
   /** Bridges and pairing for the dashboard API (needs `setup`); absent → those routes are not served. */
   bridges?: Omit<BridgeRoutesOptions, "setup">;
+  /** Jobs and backups for the dashboard and the wizard's restore (needs `setup`); absent → not served. */
+  operations?: OperationsServices;
   /** Runs first on every request (e.g. httpsRedirect on the plain-HTTP port of a device). */
   onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
@@ -83,6 +86,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const metrics = createServerMetrics(deps.inference);
 
   registerErrorHandling(app);
+  // Every answered request is counted with its status, also those an auth hook or validation rejected.
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.observeHttp(
+      request.method,
+      request.routeOptions.url ?? "unmatched",
+      reply.statusCode,
+      reply.elapsedTime,
+    );
+  });
   registerCors(app, deps.config.server.corsOrigins);
   app.register(healthRoutes, { deps });
   // The token can be rotated from the dashboard; the hook reads the current one on every request.
@@ -114,6 +126,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     });
   }
   if (deps.setup && deps.bridges) app.register(bridgeRoutes, { ...deps.bridges, setup: deps.setup });
+  if (deps.setup && deps.operations)
+    app.register(operationsRoutes, { setup: deps.setup, ops: deps.operations });
   if (deps.webRoot) app.register(webAppRoutes, { root: deps.webRoot });
   return app;
 }

@@ -5,9 +5,12 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultConfig } from "../config/load-config.js";
 import { UserError } from "../errors.js";
+import { collectDeviceStatus } from "../fleet/device-status.js";
+import { formatDeviceStatus } from "../fleet/status-table.js";
 import { detectHardware } from "../hardware/detect.js";
 import { loadProfiles } from "../hardware/profiles.js";
 import type { InferenceService } from "../inference/types.js";
+import { ManualClock } from "../jobs/clock.js";
 import { agentUrlPath, readAgentUrl } from "./agent-url.js";
 import { readApiToken } from "./api-token.js";
 import { type RunningAgent, startAgent } from "./start-agent.js";
@@ -44,7 +47,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(over: { port?: number; model?: string; log?: string[] } = {}): Promise<RunningAgent> {
+async function start(
+  over: { port?: number; model?: string; log?: string[]; clock?: ManualClock } = {},
+): Promise<RunningAgent> {
   const config = defaultConfig();
   config.dataDir = dir;
   config.server.port = over.port ?? 0;
@@ -54,6 +59,7 @@ async function start(over: { port?: number; model?: string; log?: string[] } = {
     logger: pino({ level: "silent" }),
     detect: () => detectHardware({ modelsDir: join(dir, "models") }),
     profiles: loadProfiles(),
+    clock: over.clock,
     createInference: () => emptyEngine(over.log ?? []),
     resolveStoreId: (id) => {
       throw new UserError(`model ${id} is not in the store`, { status: 404 });
@@ -74,6 +80,25 @@ describe("startAgent", () => {
     expect(agent.runtime.threads).toBeGreaterThanOrEqual(1);
     const res = await fetch(`${agent.url}/healthz`);
     expect(res.status).toBe(503);
+  });
+
+  it("starts the job scheduler; `clawbox status` shows each job's next and last run", async () => {
+    const clock = new ManualClock(new Date("2026-01-10T12:00:00Z"));
+    const agent = await start({ clock });
+    await clock.advanceTo(new Date("2026-01-11T03:45:00Z"));
+    const status = await collectDeviceStatus({ dataDir: dir, thermalDir: join(dir, "none") });
+    const byName = Object.fromEntries((status.jobs ?? []).map((j) => [j.name, j]));
+    expect(Object.keys(byName)).toEqual(["retention", "sqlite-maintenance", "sqlite-integrity", "backup"]);
+    expect(byName["sqlite-maintenance"]?.lastRun?.ok).toBe(true);
+    expect(byName.backup?.lastRun?.result).toBe("skipped: no backup passphrase set");
+    expect(new Date(byName.retention?.nextRun ?? 0).getTime()).toBeGreaterThan(clock.now());
+    const text = formatDeviceStatus(status);
+    expect(text).toMatch(/^jobs \(.+\):$/m);
+    expect(text).toMatch(
+      /^ {2}retention +next 2026-01-1\dT\d\d:00:00\.000Z {2}last 2026-01-11T.* ok: deleted 0 conversations/m,
+    );
+    await agent.close();
+    expect(clock.pending()).toEqual([]);
   });
 
   it("stops gracefully: closes the engine, removes the URL record, stops listening; twice is harmless", async () => {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify";
+import { BackupService, backupDir } from "../backup/backup-service.js";
 import { BridgeConfigStore } from "../bridges/bridge-config-store.js";
 import { BridgeManager } from "../bridges/bridge-manager.js";
 import { PairingStore } from "../bridges/pairing-store.js";
@@ -11,6 +12,9 @@ import { UserError } from "../errors.js";
 import type { DeviceProfile } from "../hardware/profile-types.js";
 import type { HardwareReport } from "../hardware/types.js";
 import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
+import { type Clock, SYSTEM_CLOCK } from "../jobs/clock.js";
+import { createAgentScheduler } from "../jobs/create-jobs.js";
+import type { Scheduler } from "../jobs/scheduler.js";
 import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
 import { REPO_ROOT } from "../paths.js";
@@ -86,6 +90,10 @@ export interface StartAgentOptions {
    * wizard are saved there. Absent/null → such changes apply until the agent stops, unsaved.
    */
   configFile?: string | null;
+  /** Time source of the job scheduler (default: the system clock; tests pass a ManualClock). */
+  clock?: Clock;
+  /** Restarts the agent process (the CLI exits for systemd to restart it); a staged restore needs it. */
+  requestRestart?: () => void;
 }
 
 export interface RunningAgent {
@@ -104,6 +112,8 @@ export interface RunningAgent {
   tlsFingerprint: string | null;
   /** The messaging bridges of `config.bridges`; `apply(newMap)` restarts only the changed ones. */
   bridges: BridgeManager;
+  /** The job scheduler (retention, SQLite maintenance, backups), started. */
+  scheduler: Scheduler;
   /**
    * Graceful stop: stops accepting connections, lets in-flight requests finish (streams end when their
    * generation does), then frees the model and closes the database. Safe to call twice.
@@ -196,6 +206,25 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       },
     });
     const setupFlowDone = () => setup.flow.isConfigured();
+    const backups = new BackupService({
+      db,
+      dataDir,
+      configFile: opts.configFile ?? null,
+      dir: backupDir(config, dataDir),
+      keep: config.jobs.backup.keep,
+    });
+    const scheduler = createAgentScheduler({
+      db,
+      dataDir,
+      jobs: config.jobs,
+      backups,
+      clock: opts.clock ?? SYSTEM_CLOCK,
+      deviceTimezone: () => setup.device.identity()?.timezone ?? null,
+      log: logger,
+    });
+    scheduler.start();
+    // stopped before the database closes (cleanups run in reverse): a running backup finishes first
+    cleanups.push(() => scheduler.stop());
     const bridges = new BridgeManager({ db, inference, conversations: store, log: logger });
     await bridges.apply(config.bridges ?? {});
     cleanups.push(() => bridges.close());
@@ -218,7 +247,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       logger,
       config,
       resolveModel,
-      statusInfo: () => ({ profile: runtime.profile, runtime, dataDir }),
+      statusInfo: () => ({ profile: runtime.profile, runtime, dataDir, jobs: scheduler.list() }),
+      operations: { scheduler, backups, requestRestart: opts.requestRestart },
       setup,
       dashboard: {
         sampler,
@@ -277,6 +307,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       setupCode,
       tlsFingerprint: tls?.fingerprint ?? null,
       bridges,
+      scheduler,
       close: () => {
         closing ??= cleanup();
         return closing;

@@ -106,6 +106,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "scheduled job runs",
+    sql: `
+      CREATE TABLE job_runs (
+        name TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+        result TEXT NOT NULL
+      );
+      CREATE INDEX messages_created_at ON messages (created_at);
+      CREATE INDEX bridge_outbox_sent_at ON bridge_outbox (status, sent_at);
+    `,
+  },
 ];
 
 /**

@@ -6,12 +6,22 @@ import { t } from "../i18n/i18n.js";
 import { Bridges } from "./bridges.js";
 import { Logs } from "./logs.js";
 import { Models } from "./models.js";
+import { Operations } from "./operations.js";
 import { Pairing } from "./pairing.js";
 import { Playground } from "./playground.js";
 import { Settings } from "./settings.js";
 import { Status } from "./status.js";
 
-const TABS = ["status", "playground", "models", "bridges", "pairing", "logs", "settings"] as const;
+const TABS = [
+  "status",
+  "playground",
+  "models",
+  "bridges",
+  "pairing",
+  "logs",
+  "operations",
+  "settings",
+] as const;
 type Tab = (typeof TABS)[number];
 
 const tabFromHash = (): Tab => {
@@ -56,6 +66,7 @@ export function Dashboard() {
         {tab.value === "bridges" && <Bridges />}
         {tab.value === "pairing" && <Pairing />}
         {tab.value === "logs" && <Logs />}
+        {tab.value === "operations" && <Operations />}
         {tab.value === "settings" && <Settings />}
       </main>
     </div>

@@ -1,13 +1,20 @@
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api, rememberSetupCode, setupCode } from "../api.js";
+import { ApiError, api, rememberSetupCode, setupCode, uploadBackup } from "../api.js";
 import { ErrorLine, Field, formValue, Submit, useAction } from "../form.js";
 import type { MessageKey } from "../i18n/en.js";
 import { LANGS, type Lang, lang, setLang, t } from "../i18n/i18n.js";
+import { chosenBackup, RestoreFields, waitForRestart } from "./restore-backup.js";
 import { back, details, next, refreshDetails } from "./wizard.js";
 
-/** Step 1: language and setup code. The code is checked by POST /api/setup/welcome. */
+/**
+ * Step 1: language, setup code, and how to start — restoring a backup is offered first (a replaced device
+ * comes back with its conversations, bridges and pairings), a new setup is preselected. The code is checked
+ * by POST /api/setup/welcome, or by POST /api/setup/restore with the backup.
+ */
 export function WelcomeStep() {
   const [code, setCode] = useState(setupCode.value);
+  const [mode, setMode] = useState<"restore" | "new">("new");
+  const [restored, setRestored] = useState(false);
   const { busy, error, run } = useAction();
   const codeError =
     error instanceof ApiError
@@ -24,9 +31,17 @@ export function WelcomeStep() {
       onSubmit={(e) => {
         e.preventDefault();
         const typed = formValue(e.currentTarget, "setup-code").trim();
+        const file = chosenBackup(e.currentTarget);
+        const passphrase = formValue(e.currentTarget, "backup-passphrase");
         void run(async () => {
           rememberSetupCode(typed);
           try {
+            if (mode === "restore" && file) {
+              await uploadBackup("/api/setup/restore", file, passphrase);
+              setRestored(true);
+              await waitForRestart();
+              return;
+            }
             await api("POST", "/api/setup/welcome", { language: lang.value });
           } catch (err) {
             rememberSetupCode("");
@@ -71,9 +86,22 @@ export function WelcomeStep() {
           />
         )}
       </Field>
+      <fieldset class="langs">
+        <legend>{t("welcome.choice")}</legend>
+        <label class="radio">
+          <input type="radio" name="start" checked={mode === "restore"} onChange={() => setMode("restore")} />
+          {t("welcome.restore")}
+        </label>
+        <label class="radio">
+          <input type="radio" name="start" checked={mode === "new"} onChange={() => setMode("new")} />
+          {t("welcome.new")}
+        </label>
+      </fieldset>
+      {mode === "restore" && <RestoreFields />}
+      {restored && <p aria-live="polite">{t("welcome.restoring")}</p>}
       {!codeError && <ErrorLine error={error} />}
       <div class="actions">
-        <Submit busy={busy} label={t("welcome.start")} />
+        <Submit busy={busy} label={mode === "restore" ? t("welcome.restoreStart") : t("welcome.start")} />
       </div>
     </form>
   );

@@ -4,8 +4,11 @@ import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
+import { applyPendingRestore, BackupService } from "../../backup/backup-service.js";
 import { defaultConfig } from "../../config/load-config.js";
 import type { InferenceService, LoadedModelInfo, ModelLoadSpec } from "../../inference/types.js";
+import { ManualClock } from "../../jobs/clock.js";
+import { createAgentScheduler } from "../../jobs/create-jobs.js";
 import { ModelStore } from "../../models/store.js";
 import { createSetupServices } from "../../setup/create-setup-services.js";
 import type { SetupServices } from "../../setup/setup-services.js";
@@ -56,6 +59,8 @@ export interface Kit {
   code: string | null;
   token: string;
   inference: LoadOnlyInference;
+  /** How often the routes asked for a restart (a staged restore); `restart()` applies it like the CLI. */
+  restartRequests: number;
   /** Closes app + database and builds them again over the same data dir ("restart"). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -68,7 +73,9 @@ const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Kit> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-setup-"));
   const kit = {} as Kit;
+  kit.restartRequests = 0;
   const open = async () => {
+    applyPendingRestore(dataDir, null);
     const db = openDatabase(dataDir);
     const store = new ModelStore(join(dataDir, "models"), { catalogue: [], env: opts.env ?? {} });
     const inference = new LoadOnlyInference();
@@ -83,13 +90,37 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
       },
     });
     const token = generateApiToken();
+    const config = defaultConfig();
+    const backups = new BackupService({
+      db,
+      dataDir,
+      configFile: null,
+      dir: join(dataDir, "backups"),
+      keep: 3,
+    });
+    const scheduler = createAgentScheduler({
+      db,
+      dataDir,
+      jobs: config.jobs,
+      backups,
+      clock: new ManualClock(Date.now()),
+      deviceTimezone: () => null,
+      log: { info() {}, warn() {} },
+    });
     const app = buildServer({
       inference,
       store: new ConversationStore(db),
       token,
       logger: pino({ level: "silent" }),
-      config: defaultConfig(),
+      config,
       setup: services,
+      operations: {
+        scheduler,
+        backups,
+        requestRestart: () => {
+          kit.restartRequests++;
+        },
+      },
       dashboard: { models: store, rotateToken: () => rotateApiToken(dataDir) },
       resolveModel: async (ref) => ({ id: ref, path: ref, contextSize: 256, threads: 1, gpuLayers: 0 }),
     });
@@ -109,4 +140,14 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
     rmSync(dataDir, { recursive: true, force: true });
   };
   return kit;
+}
+
+/** Walks the wizard's required steps (admin "owner" / "purple-tractor-sings", device "box" in UTC) and finishes. */
+export async function completeSetup(kit: Kit): Promise<void> {
+  const headers = { "x-setup-code": kit.code as string };
+  const post = (url: string, payload: object) => kit.app.inject({ method: "POST", url, headers, payload });
+  await post("/api/setup/admin", { username: "owner", password: "purple-tractor-sings" });
+  await post("/api/setup/device", { name: "box", timezone: "UTC" });
+  const done = await post("/api/setup/finish", {});
+  if (done.statusCode !== 200) throw new Error(`setup did not finish: ${done.body}`);
 }
