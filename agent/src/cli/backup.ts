@@ -5,7 +5,7 @@ import { BackupService, backupDir } from "../backup/backup-service.js";
 import { configDataDir, loadConfig } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import { collectDeviceStatus } from "../fleet/device-status.js";
-import { formatBytes } from "../fleet/status-table.js";
+import { formatFileSize } from "../format/bytes.js";
 import { openDatabase } from "../store/database.js";
 
 interface BackupCliOptions {
@@ -81,7 +81,7 @@ export function register(program: Command): void {
           keep: c.config.jobs.backup.keep,
         });
         const made = await service.create(passphraseFrom(opts));
-        process.stdout.write(`${made.path} (${formatBytes(made.bytes)})\n`);
+        process.stdout.write(`${made.path} (${formatFileSize(made.bytes)})\n`);
         if (made.pruned.length > 0) process.stdout.write(`pruned: ${made.pruned.join(", ")}\n`);
       } finally {
         db.close();
@@ -93,7 +93,7 @@ export function register(program: Command): void {
     const backups = listBackups(context(opts).dir);
     if (backups.length === 0) process.stdout.write("No backups.\n");
     for (const b of backups)
-      process.stdout.write(`${b.createdAt}  ${formatBytes(b.bytes).padStart(10)}  ${b.path}\n`);
+      process.stdout.write(`${b.createdAt}  ${formatFileSize(b.bytes).padStart(10)}  ${b.path}\n`);
   });
 
   common(
