@@ -6,6 +6,7 @@
  */
 import { CORE_BRIDGES } from "./core-bridges.js";
 import { discordBridge } from "./discord/definition.js";
+import { feishuBridge } from "./feishu/definition.js";
 import { matrixBridge } from "./matrix/definition.js";
 import { signalBridge } from "./signal/definition.js";
 import { slackBridge } from "./slack/definition.js";
@@ -43,10 +44,12 @@ export interface BridgeDefinition<C extends BridgeCommonConfig = BridgeCommonCon
 // biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
 export type AnyDefinition = BridgeDefinition<any>;
 
-// ── one line per platform bridge type (discord, matrix, signal, slack, telegram, whatsapp; keep sorted).
+// ── one line per platform bridge type (dingtalk, discord, feishu, matrix, signal, slack, telegram, wecom,
+// whatsapp; keep sorted).
 // The core's own types (webhook, websocket, irc, xmpp, email, …) are listed in core-bridges.ts. ──────────
 const BUILT_IN: AnyDefinition[] = [
   discordBridge,
+  feishuBridge,
   matrixBridge,
   signalBridge,
   slackBridge,
