@@ -5,6 +5,7 @@
  * never load discord.js, matrix-js-sdk, …). The config schema, the manager and the dashboard read this list.
  */
 import { CORE_BRIDGES } from "./core-bridges.js";
+import { dingtalkBridge } from "./dingtalk/definition.js";
 import { discordBridge } from "./discord/definition.js";
 import { feishuBridge } from "./feishu/definition.js";
 import { matrixBridge } from "./matrix/definition.js";
@@ -48,6 +49,7 @@ export type AnyDefinition = BridgeDefinition<any>;
 // whatsapp; keep sorted).
 // The core's own types (webhook, websocket, irc, xmpp, email, …) are listed in core-bridges.ts. ──────────
 const BUILT_IN: AnyDefinition[] = [
+  dingtalkBridge,
   discordBridge,
   feishuBridge,
   matrixBridge,
