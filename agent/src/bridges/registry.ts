@@ -13,6 +13,7 @@ import { signalBridge } from "./signal/definition.js";
 import { slackBridge } from "./slack/definition.js";
 import { telegramBridge } from "./telegram/definition.js";
 import type { AdapterContext, BridgeCommonConfig, ChannelAdapter } from "./types.js";
+import { wecomBridge } from "./wecom/definition.js";
 import { whatsappBridge } from "./whatsapp/definition.js";
 
 /** JSON Schema fragment (draft-07, ajv) for one property. */
@@ -56,6 +57,7 @@ const BUILT_IN: AnyDefinition[] = [
   signalBridge,
   slackBridge,
   telegramBridge,
+  wecomBridge,
   whatsappBridge,
   ...CORE_BRIDGES,
 ];
