@@ -5,7 +5,6 @@ import {
   type CuttableDriver,
   cutMidReplyOnce,
   silentLog as log,
-  type PlatformDriver,
   pairAnswerAndSplit,
   SwitchableInference,
   useTestModel,
