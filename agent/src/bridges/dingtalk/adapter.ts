@@ -1,6 +1,7 @@
 import { DWClient, type DWClientDownStream, TOPIC_ROBOT } from "dingtalk-stream";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
+import { InboundOrder } from "../inbound-order.js";
 import type {
   AdapterContext,
   BotIdentity,
@@ -129,11 +130,12 @@ export class DingTalkAdapter extends AdapterHooks<DingTalkBridgeConfig> implemen
   private client: StreamClient | undefined;
   private me: BotIdentity | undefined;
   private readonly webhooks = new Map<string, { url: string; until: number }>();
-  private readonly chats = new Map<string, Promise<void>>();
+  private readonly order: InboundOrder;
   private sent = 0;
 
   constructor(config: DingTalkBridgeConfig, ctx: AdapterContext) {
     super(config, ctx);
+    this.order = new InboundOrder(ctx.log, "dingtalk");
     this.apiUrl = config.apiUrl ?? "https://api.dingtalk.com";
     this.token = new DingTalkToken(this.apiUrl, config.clientId, config.clientSecret);
   }
@@ -272,13 +274,6 @@ export class DingTalkAdapter extends AdapterHooks<DingTalkBridgeConfig> implemen
       text: (m.text?.content ?? "").trim(),
       timestamp: m.createAt,
     };
-    const previous = this.chats.get(chatId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.handler?.(inbound))
-      .catch((err: unknown) => this.ctx.log.error({ err: String(err) }, "dingtalk inbound handler failed"));
-    this.chats.set(chatId, next);
-    void next.then(() => {
-      if (this.chats.get(chatId) === next) this.chats.delete(chatId);
-    });
+    this.order.push(inbound, this.handler);
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as lark from "@larksuiteoapi/node-sdk";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
+import { InboundOrder } from "../inbound-order.js";
 import type {
   AdapterContext,
   BotIdentity,
@@ -78,7 +79,7 @@ export class FeishuAdapter extends AdapterHooks<FeishuBridgeConfig> implements C
   private client: lark.Client | undefined;
   private ws: lark.WSClient | undefined;
   private me: BotIdentity | undefined;
-  private readonly chats = new Map<string, Promise<void>>();
+  private readonly order: InboundOrder;
   /**
    * This adapter's tenant_access_token cache (the SDK's default is one per process keyed by app id, which
    * would keep a token across a restart with other credentials). Cleared when Feishu calls a token invalid.
@@ -87,6 +88,7 @@ export class FeishuAdapter extends AdapterHooks<FeishuBridgeConfig> implements C
 
   constructor(config: FeishuBridgeConfig, ctx: AdapterContext) {
     super(config, ctx);
+    this.order = new InboundOrder(ctx.log, "feishu");
     this.base = config.baseUrl ?? FEISHU_DOMAINS[config.domain ?? "feishu"];
   }
 
@@ -248,14 +250,7 @@ export class FeishuAdapter extends AdapterHooks<FeishuBridgeConfig> implements C
     };
     // Groups: answer as a reply to the asking message (it shows quoted, or in its topic).
     if (!isDirect) inbound.threadId = m.message_id;
-    const previous = this.chats.get(inbound.chatId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.handler?.(inbound))
-      .catch((err: unknown) => this.ctx.log.error({ err: String(err) }, "feishu inbound handler failed"));
-    this.chats.set(inbound.chatId, next);
-    void next.then(() => {
-      if (this.chats.get(inbound.chatId) === next) this.chats.delete(inbound.chatId);
-    });
+    this.order.push(inbound, this.handler);
   }
 }
 

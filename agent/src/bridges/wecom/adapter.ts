@@ -3,13 +3,13 @@ import type { AddressInfo } from "node:net";
 import { XMLParser } from "fast-xml-parser";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
+import { InboundOrder } from "../inbound-order.js";
 import type {
   AdapterContext,
   BotIdentity,
   BridgeCommonConfig,
   ChannelAdapter,
   ChannelCapabilities,
-  InboundMessage,
   OutboundMessage,
 } from "../types.js";
 import { WeComCrypto } from "./callback-crypto.js";
@@ -72,11 +72,12 @@ export class WeComAdapter extends AdapterHooks<WeComBridgeConfig> implements Cha
   private server: Server | undefined;
   private me: BotIdentity | undefined;
   private readonly seen = new Set<string>();
-  private readonly chats = new Map<string, Promise<void>>();
+  private readonly order: InboundOrder;
 
   /** Throws UserError `bridge_bad_config` for an EncodingAESKey that is not 43 Base64 characters. */
   constructor(config: WeComBridgeConfig, ctx: AdapterContext) {
     super(config, ctx);
+    this.order = new InboundOrder(ctx.log, "wecom");
     this.apiUrl = config.apiUrl ?? "https://qyapi.weixin.qq.com";
     try {
       this.crypto = new WeComCrypto(config.token, config.encodingAesKey, config.corpId);
@@ -209,27 +210,18 @@ export class WeComAdapter extends AdapterHooks<WeComBridgeConfig> implements Cha
     if (this.seen.has(message.MsgId)) return;
     this.seen.add(message.MsgId);
     if (this.seen.size > SEEN_MSGIDS) this.seen.delete(this.seen.values().next().value as string);
-    this.dispatch({
-      id: message.MsgId,
-      chatId: message.FromUserName,
-      senderId: message.FromUserName,
-      isDirect: true,
-      mentionsBot: true,
-      isBot: false,
-      text: String(message.Content ?? "").trim(),
-      timestamp: Number(message.CreateTime) * 1000 || undefined,
-    });
-  }
-
-  /** Hands messages to the core in arrival order per chat. */
-  private dispatch(inbound: InboundMessage): void {
-    const previous = this.chats.get(inbound.chatId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.handler?.(inbound))
-      .catch((err: unknown) => this.ctx.log.error({ err: String(err) }, "wecom inbound handler failed"));
-    this.chats.set(inbound.chatId, next);
-    void next.then(() => {
-      if (this.chats.get(inbound.chatId) === next) this.chats.delete(inbound.chatId);
-    });
+    this.order.push(
+      {
+        id: message.MsgId,
+        chatId: message.FromUserName,
+        senderId: message.FromUserName,
+        isDirect: true,
+        mentionsBot: true,
+        isBot: false,
+        text: String(message.Content ?? "").trim(),
+        timestamp: Number(message.CreateTime) * 1000 || undefined,
+      },
+      this.handler,
+    );
   }
 }

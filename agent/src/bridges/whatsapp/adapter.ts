@@ -3,13 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
+import { InboundOrder } from "../inbound-order.js";
 import type {
   AdapterContext,
   BotIdentity,
   BridgeCommonConfig,
   ChannelAdapter,
   ChannelCapabilities,
-  InboundMessage,
   OutboundMessage,
 } from "../types.js";
 import {
@@ -84,10 +84,11 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
   private readonly lastInbound = new Map<string, string>();
   /** Per chat: the message the typing indicator was last shown on, and when (ms). */
   private readonly typingShown = new Map<string, { wamid: string; at: number }>();
-  private readonly chats = new Map<string, Promise<void>>();
+  private readonly order: InboundOrder;
 
   constructor(config: WhatsAppBridgeConfig, ctx: AdapterContext) {
     super(config, ctx);
+    this.order = new InboundOrder(ctx.log, "whatsapp");
     const root = (config.graphApiUrl ?? "https://graph.facebook.com").replace(/\/+$/, "");
     this.graphBase = `${root}/${config.apiVersion ?? "v23.0"}`;
     this.graph = new GraphClient(this.graphBase, config.accessToken);
@@ -282,17 +283,20 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
       this.seen.add(m.id);
       if (this.seen.size > SEEN_WAMIDS) this.seen.delete(this.seen.values().next().value as string);
       this.lastInbound.set(m.from, m.id);
-      this.dispatch({
-        id: m.id,
-        chatId: m.from,
-        senderId: m.from,
-        senderName: m.name,
-        isDirect: true,
-        mentionsBot: true,
-        isBot: false,
-        text: m.text,
-        timestamp: m.timestamp,
-      });
+      this.order.push(
+        {
+          id: m.id,
+          chatId: m.from,
+          senderId: m.from,
+          senderName: m.name,
+          isDirect: true,
+          mentionsBot: true,
+          isBot: false,
+          text: m.text,
+          timestamp: m.timestamp,
+        },
+        this.handler,
+      );
     }
   }
 
@@ -306,17 +310,5 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
       timingSafeEqual(token, expected);
     if (!ok) return void res.writeHead(403).end();
     res.writeHead(200, { "content-type": "text/plain" }).end(url.searchParams.get("hub.challenge") ?? "");
-  }
-
-  /** Hands messages to the core in arrival order per chat. */
-  private dispatch(inbound: InboundMessage): void {
-    const previous = this.chats.get(inbound.chatId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.handler?.(inbound))
-      .catch((err: unknown) => this.ctx.log.error({ err: String(err) }, "whatsapp inbound handler failed"));
-    this.chats.set(inbound.chatId, next);
-    void next.then(() => {
-      if (this.chats.get(inbound.chatId) === next) this.chats.delete(inbound.chatId);
-    });
   }
 }
