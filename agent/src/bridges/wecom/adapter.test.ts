@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WeComEmulator } from "../../../../test/bridges/emulators/wecom-api.js";
 import { until } from "../../../../test/support/until.js";
@@ -105,6 +107,26 @@ describe("WeComAdapter against the WeCom emulator", () => {
     const dead = await testBridgeConnection("wc", config({ apiUrl: "http://127.0.0.1:1" }), quietLog);
     expect(dead).toMatchObject({ ok: false, kind: "unreachable" });
     expect(await testBridgeConnection("wc", config(), quietLog)).toMatchObject({ ok: true });
+  });
+});
+
+describe("WeCom test connection while the bridge runs", () => {
+  it("probes without listening when its own bridge holds the port; another bridge there fails to listen", async () => {
+    emu = new WeComEmulator();
+    await emu.start();
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, "127.0.0.1", r));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise((r) => free.close(r));
+    adapter = new WeComAdapter(config({ listenPort: port }), { id: "wc", log: quietLog });
+    await adapter.start(new AbortController().signal);
+    expect(await testBridgeConnection("wc", config({ listenPort: port }), quietLog)).toMatchObject({
+      ok: true,
+    });
+    expect(await testBridgeConnection("other", config({ listenPort: port }), quietLog)).toMatchObject({
+      ok: false,
+      kind: "listen",
+    });
   });
 });
 

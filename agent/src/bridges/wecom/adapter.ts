@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { XMLParser } from "fast-xml-parser";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
+import { BridgeListener } from "../bridge-listener.js";
 import { InboundOrder } from "../inbound-order.js";
 import type {
   AdapterContext,
@@ -69,7 +70,7 @@ export class WeComAdapter extends AdapterHooks<WeComBridgeConfig> implements Cha
   private readonly apiUrl: string;
   private readonly crypto: WeComCrypto;
   private readonly accessToken: WeComToken;
-  private server: Server | undefined;
+  private listener: BridgeListener | undefined;
   private me: BotIdentity | undefined;
   private readonly seen = new Set<string>();
   private readonly order: InboundOrder;
@@ -96,7 +97,7 @@ export class WeComAdapter extends AdapterHooks<WeComBridgeConfig> implements Cha
 
   /** Bound callback address after start (tests use port 0). */
   address(): AddressInfo | undefined {
-    return (this.server?.address() as AddressInfo | null) ?? undefined;
+    return this.listener?.address();
   }
 
   /**
@@ -104,43 +105,28 @@ export class WeComAdapter extends AdapterHooks<WeComBridgeConfig> implements Cha
    * `bridge_bad_token`, `bridge_unreachable` or `E_BRIDGE_LISTEN` (port taken).
    */
   async start(signal: AbortSignal): Promise<void> {
-    if (this.server) return;
+    if (this.listener) return;
     await this.accessToken.get(signal);
     this.me = { id: `${this.config.corpId}/${this.config.agentId}` };
-    const server = createServer((req, res) => {
-      this.onRequest(req, res).catch((err: unknown) => {
-        this.ctx.log.warn({ bridge: this.id, err: String(err) }, "wecom callback request failed");
-        if (!res.headersSent) res.writeHead(400).end();
-      });
+    this.listener = await BridgeListener.open({
+      bridgeId: this.id,
+      platform: "WeCom",
+      host: this.config.listenHost ?? "127.0.0.1",
+      port: this.config.listenPort ?? 8090,
+      log: this.ctx.log,
+      handle: (req, res) => this.onRequest(req, res),
     });
-    const host = this.config.listenHost ?? "127.0.0.1";
-    const port = this.config.listenPort ?? 8090;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (err: NodeJS.ErrnoException) =>
-        reject(
-          new UserError(
-            `WeCom bridge "${this.id}" cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
-            {
-              code: "E_BRIDGE_LISTEN",
-              fix: "Choose a free listenPort or stop the program using it.",
-            },
-          ),
-        ),
-      );
-      server.listen(port, host, () => resolve());
-    });
-    this.server = server;
+    // undefined: this bridge already listens there (a connection test of the running bridge): probe only.
+    if (!this.listener) return;
     signal.addEventListener("abort", () => void this.stop(), { once: true });
     this.statusHandler?.("connected");
   }
 
   /** Stops listening; idempotent. */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 
   /**
