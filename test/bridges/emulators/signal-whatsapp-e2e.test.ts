@@ -3,9 +3,8 @@ import { SignalAdapter } from "../../../agent/src/bridges/signal/adapter.js";
 import { WhatsAppAdapter } from "../../../agent/src/bridges/whatsapp/adapter.js";
 import {
   type CuttableDriver,
-  cutMidReplyOnce,
   silentLog as log,
-  pairAnswerAndSplit,
+  pairAnswerSplitAndCut,
   SwitchableInference,
   useTestModel,
   waitFor,
@@ -113,16 +112,10 @@ describe.each([
   it("pairs, answers with the model, splits at the limit and delivers across a cut exactly once", {
     timeout: 180_000,
   }, async () => {
-    const driver = makeDriver();
-    const inference = new SwitchableInference(model());
-    await withBridge(driver, inference, async (runner) => {
-      // 1–3. Pairing, the model's answer after approval, a long reply split at the limit (Signal: bytes).
-      await pairAnswerAndSplit(driver, runner, inference);
-
-      // 4. The connection breaks while the reply is generated: after it is back the reply arrives once.
-      // Signal: a message sent while the event stream is down comes with the replayed events, once.
-      await cutMidReplyOnce(driver, runner, inference);
-    });
+    // 1–3. Pairing, the model's answer after approval, a long reply split at the limit (Signal: bytes).
+    // 4. The connection breaks while the reply is generated: after it is back the reply arrives once.
+    // Signal: a message sent while the event stream is down comes with the replayed events, once.
+    await pairAnswerSplitAndCut(makeDriver, model());
   });
 });
 

@@ -266,3 +266,20 @@ export async function cutMidReplyOnce(
   );
   expect(ending.requests).toHaveLength(driver.inboundCut ? 2 : 1);
 }
+
+/**
+ * Steps 1–4 for one platform: its emulator and a connected BridgeRunner around a fresh driver, then pairing,
+ * the model's answer, the split at the limit and the cut mid-reply delivered once (what every cloud bridge's
+ * end-to-end test runs).
+ */
+export async function pairAnswerSplitAndCut(
+  makeDriver: () => CuttableDriver,
+  model: InferenceService,
+): Promise<void> {
+  const driver = makeDriver();
+  const inference = new SwitchableInference(model);
+  await withBridge(driver, inference, async (runner) => {
+    await pairAnswerAndSplit(driver, runner, inference);
+    await cutMidReplyOnce(driver, runner, inference);
+  });
+}
