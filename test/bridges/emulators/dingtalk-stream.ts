@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type WebSocket, WebSocketServer } from "ws";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { WebSocket } from "ws";
+import { LoopbackHttp } from "../kit/loopback-http.js";
 
 /**
  * A small emulator of DingTalk's Stream mode and robot send APIs, for the official `dingtalk-stream` SDK:
@@ -46,9 +46,7 @@ export class DingTalkStreamEmulator {
   readonly calls = new Map<string, number>();
   /** New WebSocket connections are refused (network down for the app). */
   refuseConnections = false;
-  private server: Server | undefined;
-  private wss: WebSocketServer | undefined;
-  private readonly sockets = new Set<WebSocket>();
+  private http: LoopbackHttp | undefined;
   private readonly tickets = new Set<string>();
   private readonly tokens = new Set<string>();
   private readonly sessions = new Map<string, string>();
@@ -56,37 +54,28 @@ export class DingTalkStreamEmulator {
   private readonly faults: Fault[] = [];
 
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    const wss = new WebSocketServer({ noServer: true });
-    server.on("upgrade", (req, socket, head) => {
-      const ticket = new URL(req.url ?? "/", "http://x").searchParams.get("ticket") ?? "";
-      if (this.refuseConnections || !this.tickets.delete(ticket)) return void socket.destroy();
-      wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.http = await LoopbackHttp.start((req, res) => this.handle(req, res), {
+      accept: (req) => {
+        const ticket = new URL(req.url ?? "/", "http://x").searchParams.get("ticket") ?? "";
+        return !this.refuseConnections && this.tickets.delete(ticket);
+      },
+      onSocket: (ws) => this.accept(ws),
     });
-    this.server = server;
-    this.wss = wss;
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return this.apiUrl;
   }
 
   get apiUrl(): string {
-    const a = this.server?.address() as AddressInfo | null;
-    if (!a) throw new Error("emulator not started");
-    return `http://127.0.0.1:${a.port}`;
+    if (!this.http) throw new Error("emulator not started");
+    return this.http.url;
   }
 
   async stop(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
-    this.wss?.close();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await this.http?.stop();
+    this.http = undefined;
   }
 
   get connections(): number {
-    return this.sockets.size;
+    return this.http?.sockets.size ?? 0;
   }
 
   /** Scripts the next robot send (webhook or OpenAPI) to fail. */
@@ -96,7 +85,7 @@ export class DingTalkStreamEmulator {
 
   /** Closes every Stream connection the way DingTalk does (SYSTEM disconnect, then close). */
   dropConnections(): void {
-    for (const ws of this.sockets) {
+    for (const ws of this.http?.sockets ?? []) {
       ws.send(
         JSON.stringify({ specVersion: "1.0", type: "SYSTEM", headers: { topic: "disconnect" }, data: "{}" }),
       );
@@ -156,13 +145,11 @@ export class DingTalkStreamEmulator {
       data: JSON.stringify(data),
     });
     this.unacked.set(`mid-${msgId}`, frame);
-    for (const ws of this.sockets) ws.send(frame);
+    for (const ws of this.http?.sockets ?? []) ws.send(frame);
     return msgId;
   }
 
   private accept(ws: WebSocket): void {
-    this.sockets.add(ws);
-    ws.on("close", () => this.sockets.delete(ws));
     ws.on("message", (raw: Buffer) => {
       const m = JSON.parse(raw.toString("utf8")) as { code?: number; headers?: { messageId?: string } };
       const id = m.headers?.messageId ?? "";
@@ -200,8 +187,8 @@ export class DingTalkStreamEmulator {
       }
       const ticket = randomBytes(12).toString("hex");
       this.tickets.add(ticket);
-      const a = this.server?.address() as AddressInfo;
-      return json(res, 200, { endpoint: `ws://127.0.0.1:${a.port}/connect`, ticket });
+      const port = this.http?.port;
+      return json(res, 200, { endpoint: `ws://127.0.0.1:${port}/connect`, ticket });
     }
     if (url.pathname === "/robot/sendBySession") {
       const to = this.sessions.get(url.searchParams.get("session") ?? "");

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import protobuf from "protobufjs";
-import { type WebSocket, WebSocketServer } from "ws";
+import type { WebSocket } from "ws";
+import { LoopbackHttp } from "../kit/loopback-http.js";
 
 /**
  * A small emulator of the Feishu / Lark open platform for the official @larksuiteoapi/node-sdk:
@@ -86,9 +86,7 @@ export class FeishuOpenPlatformEmulator {
   readonly calls = new Map<string, number>();
   /** Events acked by the client, by event id. */
   readonly acked = new Set<string>();
-  private server: Server | undefined;
-  private wss: WebSocketServer | undefined;
-  private readonly sockets = new Set<WebSocket>();
+  private http: LoopbackHttp | undefined;
   private readonly tokens = new Set<string>();
   private readonly uuids = new Map<string, string>();
   private readonly unacked = new Map<string, Buffer>();
@@ -98,40 +96,28 @@ export class FeishuOpenPlatformEmulator {
   private seq = 1;
 
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    const wss = new WebSocketServer({ noServer: true });
-    server.on("upgrade", (req, socket, head) => {
-      const url = new URL(req.url ?? "/", "http://x");
-      if (
-        url.pathname !== "/ws" ||
-        this.refuseConnections ||
-        url.searchParams.get("service_id") !== String(SERVICE_ID)
-      ) {
-        socket.destroy();
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.http = await LoopbackHttp.start((req, res) => this.handle(req, res), {
+      accept: (req) => {
+        const url = new URL(req.url ?? "/", "http://x");
+        return (
+          url.pathname === "/ws" &&
+          !this.refuseConnections &&
+          url.searchParams.get("service_id") === String(SERVICE_ID)
+        );
+      },
+      onSocket: (ws) => this.accept(ws),
     });
-    this.server = server;
-    this.wss = wss;
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return this.baseUrl;
   }
 
   get baseUrl(): string {
-    const a = this.server?.address() as AddressInfo | null;
-    if (!a) throw new Error("emulator not started");
-    return `http://127.0.0.1:${a.port}`;
+    if (!this.http) throw new Error("emulator not started");
+    return this.http.url;
   }
 
   async stop(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
-    this.wss?.close();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await this.http?.stop();
+    this.http = undefined;
   }
 
   /** Scripts the next message send (create or reply) to fail. */
@@ -141,12 +127,12 @@ export class FeishuOpenPlatformEmulator {
 
   /** Open long connections. */
   get connections(): number {
-    return this.sockets.size;
+    return this.http?.sockets.size ?? 0;
   }
 
   /** Drops every long connection (the SDK reconnects after ReconnectInterval). */
   dropConnections(): void {
-    for (const ws of this.sockets) ws.terminate();
+    this.http?.terminateSockets();
   }
 
   /** Final texts in a chat, in order. */
@@ -224,14 +210,12 @@ export class FeishuOpenPlatformEmulator {
     );
     this.unacked.set(eventId, frame);
     this.userChats.set(messageId, chat.id);
-    for (const ws of this.sockets) ws.send(frame);
+    for (const ws of this.http?.sockets ?? []) ws.send(frame);
     return messageId;
   }
 
   private accept(ws: WebSocket): void {
-    this.sockets.add(ws);
     let greeted = false;
-    ws.on("close", () => this.sockets.delete(ws));
     ws.on("message", (data: Buffer) => {
       const f = Frame.toObject(Frame.decode(data), { longs: Number, bytes: Buffer }) as FrameObject;
       const type = f.headers.find((h) => h.key === "type")?.value;
@@ -274,13 +258,13 @@ export class FeishuOpenPlatformEmulator {
       if (body.AppID !== this.appId || body.AppSecret !== this.appSecret) {
         return json(res, 200, { code: 514, msg: "auth failed", data: {} });
       }
-      const a = this.server?.address() as AddressInfo;
+      const port = this.http?.port;
       const device = randomBytes(6).toString("hex");
       return json(res, 200, {
         code: 0,
         msg: "ok",
         data: {
-          URL: `ws://127.0.0.1:${a.port}/ws?device_id=${device}&access_key=${randomBytes(8).toString("hex")}&service_id=${SERVICE_ID}&ticket=${randomBytes(8).toString("hex")}`,
+          URL: `ws://127.0.0.1:${port}/ws?device_id=${device}&access_key=${randomBytes(8).toString("hex")}&service_id=${SERVICE_ID}&ticket=${randomBytes(8).toString("hex")}`,
           ClientConfig: clientConfig(),
         },
       });

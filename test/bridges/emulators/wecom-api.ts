@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { WeComCrypto } from "../../../agent/src/bridges/wecom/callback-crypto.js";
+import { LoopbackHttp } from "../kit/loopback-http.js";
 
 /**
  * A small emulator of WeCom (企业微信) for a self-built application and a group robot, both directions:
@@ -40,7 +40,7 @@ export class WeComEmulator {
   readonly calls = new Map<string, number>();
   /** Where callbacks go (the bridge's listen address), set by the test. */
   callbackUrl = "";
-  private server: Server | undefined;
+  private http: LoopbackHttp | undefined;
   private readonly tokens = new Set<string>();
   private readonly expired = new Set<string>();
   private readonly faults: Fault[] = [];
@@ -48,16 +48,13 @@ export class WeComEmulator {
   private readonly crypto = new WeComCrypto(this.token, this.encodingAesKey, this.corpId);
 
   async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    this.http = await LoopbackHttp.start((req, res) => this.handle(req, res));
     return this.apiUrl;
   }
 
   get apiUrl(): string {
-    const a = this.server?.address() as AddressInfo | null;
-    if (!a) throw new Error("emulator not started");
-    return `http://127.0.0.1:${a.port}`;
+    if (!this.http) throw new Error("emulator not started");
+    return this.http.url;
   }
 
   /** The group robot's webhook URL (the key is its secret). */
@@ -66,11 +63,8 @@ export class WeComEmulator {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await this.http?.stop();
+    this.http = undefined;
   }
 
   failNext(fault: Fault): void {
