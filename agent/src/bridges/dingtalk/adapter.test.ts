@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DingTalkStreamEmulator } from "../../../../test/bridges/emulators/dingtalk-stream.js";
+import { expectAuthThenUnreachable } from "../../../../test/bridges/kit/connection-kinds.js";
 import { until } from "../../../../test/support/until.js";
 import { SendQueue } from "../send-queue.js";
-import { testBridgeConnection } from "../test-connection.js";
 import { type BridgeLogger, type InboundMessage, RateLimitedError } from "../types.js";
 import { DingTalkAdapter } from "./adapter.js";
 
@@ -123,32 +123,7 @@ describe("DingTalkAdapter against the Stream mode emulator (real dingtalk-stream
   it("test connection: a wrong secret is auth, a dead host unreachable", async () => {
     emu = new DingTalkStreamEmulator();
     const apiUrl = await emu.start();
-    const bad = await testBridgeConnection(
-      "dt",
-      {
-        type: "dingtalk",
-        clientId: emu.clientId,
-        clientSecret: "wrong-secret-123",
-        apiUrl,
-        dmPolicy: "pairing",
-      },
-      quietLog,
-    );
-    expect(bad).toMatchObject({ ok: false, kind: "auth" });
-    expect(bad.reason).not.toContain("wrong-secret-123");
-    const dead = await testBridgeConnection(
-      "dt",
-      {
-        type: "dingtalk",
-        clientId: emu.clientId,
-        clientSecret: emu.clientSecret,
-        apiUrl: "http://127.0.0.1:1",
-        dmPolicy: "pairing",
-      },
-      quietLog,
-    );
-    expect(dead).toMatchObject({ ok: false, kind: "unreachable" });
-    const good = await testBridgeConnection(
+    const good = await expectAuthThenUnreachable(
       "dt",
       {
         type: "dingtalk",
@@ -157,6 +132,8 @@ describe("DingTalkAdapter against the Stream mode emulator (real dingtalk-stream
         apiUrl,
         dmPolicy: "pairing",
       },
+      { clientSecret: "wrong-secret-123" },
+      { apiUrl: "http://127.0.0.1:1" },
       quietLog,
     );
     expect(good).toMatchObject({ ok: true, botId: emu.clientId });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FeishuOpenPlatformEmulator } from "../../../../test/bridges/emulators/feishu-open-platform.js";
+import { expectAuthThenUnreachable } from "../../../../test/bridges/kit/connection-kinds.js";
 import { until } from "../../../../test/support/until.js";
 import { SendQueue } from "../send-queue.js";
-import { testBridgeConnection } from "../test-connection.js";
 import { type BridgeLogger, type InboundMessage, RateLimitedError } from "../types.js";
 import { FeishuAdapter, idempotencyKey } from "./adapter.js";
 
@@ -115,28 +115,11 @@ describe("FeishuAdapter against the open platform emulator (real @larksuiteoapi/
   it("test connection: wrong secret is auth, a dead host unreachable", async () => {
     emu = new FeishuOpenPlatformEmulator();
     const baseUrl = await emu.start();
-    const bad = await testBridgeConnection(
-      "fs",
-      { type: "feishu", appId: emu.appId, appSecret: "wrong-secret-123", baseUrl, dmPolicy: "pairing" },
-      quietLog,
-    );
-    expect(bad).toMatchObject({ ok: false, kind: "auth" });
-    expect(bad.reason).not.toContain("wrong-secret-123");
-    const dead = await testBridgeConnection(
-      "fs",
-      {
-        type: "feishu",
-        appId: emu.appId,
-        appSecret: emu.appSecret,
-        baseUrl: "http://127.0.0.1:1",
-        dmPolicy: "pairing",
-      },
-      quietLog,
-    );
-    expect(dead).toMatchObject({ ok: false, kind: "unreachable" });
-    const good = await testBridgeConnection(
+    const good = await expectAuthThenUnreachable(
       "fs",
       { type: "feishu", appId: emu.appId, appSecret: emu.appSecret, baseUrl, dmPolicy: "pairing" },
+      { appSecret: "wrong-secret-123" },
+      { baseUrl: "http://127.0.0.1:1" },
       quietLog,
     );
     expect(good).toMatchObject({ ok: true, botId: emu.botOpenId });
