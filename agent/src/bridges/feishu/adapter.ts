@@ -138,6 +138,7 @@ export class FeishuAdapter extends AdapterHooks<FeishuBridgeConfig> implements C
         this.enqueue(event);
       },
     });
+    let ready = false;
     await new Promise<void>((resolve, reject) => {
       const ws = new lark.WSClient({
         appId: this.config.appId,
@@ -146,10 +147,15 @@ export class FeishuAdapter extends AdapterHooks<FeishuBridgeConfig> implements C
         logger,
         loggerLevel: lark.LoggerLevel.warn,
         autoReconnect: true,
-        onReady: () => resolve(),
+        onReady: () => {
+          ready = true;
+          resolve();
+        },
         onError: (err: Error) => {
-          reject(badCredentials(this.config.appId, err.message));
-          this.statusHandler?.("disconnected", err);
+          // Before ready: the endpoint refused this app (the SDK does not retry those); after: the SDK gave
+          // up reconnecting, so the core restarts the bridge with backoff.
+          if (!ready) reject(longConnectionRefused(this.config.appId, err.message));
+          else this.statusHandler?.("disconnected", err);
         },
         onReconnected: () => this.statusHandler?.("connected"),
       });
@@ -269,6 +275,23 @@ function badCredentials(appId: string, detail: string): UserError {
     fix: "Copy App ID and App Secret again from the developer console → Credentials & Basic Info, and check domain (feishu or lark) matches where the app was created.",
     code: "bridge_bad_token",
   });
+}
+
+/**
+ * Why `/callback/ws/endpoint` refused the app: 1000040350 = the app has too many long connections (Feishu
+ * allows 50 per app), anything else (514 auth failed, 403 forbidden) = credentials.
+ */
+function longConnectionRefused(appId: string, detail: string): UserError {
+  if (detail.includes("1000040350")) {
+    return new UserError(
+      `Feishu refused another long connection for ${appId}: too many are open (${detail}).`,
+      {
+        fix: "Stop other programs or devices using this app's long connection, or create a separate app for this device.",
+        code: "bridge_missing_intent",
+      },
+    );
+  }
+  return badCredentials(appId, detail);
 }
 
 /** The SDK's Cache interface over a Map with expiry (ms since epoch, as the SDK passes it). */
