@@ -216,6 +216,9 @@ export class FeishuOpenPlatformEmulator {
 
   private accept(ws: WebSocket): void {
     let greeted = false;
+    // Only what was pending before this connection opened is pushed again (events sent on it since are not
+    // redelivered at once: Feishu retries an unacknowledged event after a while, not immediately).
+    const missed = new Set(this.unacked.keys());
     ws.on("message", (data: Buffer) => {
       const f = Frame.toObject(Frame.decode(data), { longs: Number, bytes: Buffer }) as FrameObject;
       const type = f.headers.find((h) => h.key === "type")?.value;
@@ -228,7 +231,7 @@ export class FeishuOpenPlatformEmulator {
         ws.send(Frame.encode(pong).finish());
         // Feishu pushes again what the app did not acknowledge, once the new connection is up (after its
         // first ping: the SDK listens for frames only after its open handler has sent that ping).
-        if (!greeted) for (const frame of this.unacked.values()) ws.send(frame);
+        if (!greeted) for (const [id, frame] of this.unacked) if (missed.has(id)) ws.send(frame);
         greeted = true;
         return;
       }
