@@ -16,7 +16,8 @@ export const BRIDGE_ID_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$";
 export const COMMON_BRIDGE_PROPERTIES: Record<string, JsonSchema> = {
   type: {
     type: "string",
-    description: "Bridge type (telegram, discord, slack, matrix, xmpp, irc, email, webhook, websocket, …).",
+    description:
+      "Bridge type (telegram, discord, slack, matrix, feishu, dingtalk, wecom, xmpp, irc, email, webhook, websocket, …).",
   },
   enabled: { type: "boolean", default: true, description: "false = keep the settings but do not connect." },
   dmPolicy: {
@@ -33,6 +34,7 @@ export const COMMON_BRIDGE_PROPERTIES: Record<string, JsonSchema> = {
     uniqueItems: true,
     description:
       "Stable sender ids always allowed: Telegram numeric user id, Discord snowflake, Slack U…, Matrix @user:server, " +
+      "Feishu open_id (ou_…) or union_id (on_…), DingTalk staffId, WeCom userid, " +
       "XMPP bare JID, IRC services account, e-mail address (DKIM-verified). Never nicknames or display names.",
   },
   groups: {

@@ -5,12 +5,15 @@
  * never load discord.js, matrix-js-sdk, …). The config schema, the manager and the dashboard read this list.
  */
 import { CORE_BRIDGES } from "./core-bridges.js";
+import { dingtalkBridge } from "./dingtalk/definition.js";
 import { discordBridge } from "./discord/definition.js";
+import { feishuBridge } from "./feishu/definition.js";
 import { matrixBridge } from "./matrix/definition.js";
 import { signalBridge } from "./signal/definition.js";
 import { slackBridge } from "./slack/definition.js";
 import { telegramBridge } from "./telegram/definition.js";
 import type { AdapterContext, BridgeCommonConfig, ChannelAdapter } from "./types.js";
+import { wecomBridge } from "./wecom/definition.js";
 import { whatsappBridge } from "./whatsapp/definition.js";
 
 /** JSON Schema fragment (draft-07, ajv) for one property. */
@@ -43,14 +46,18 @@ export interface BridgeDefinition<C extends BridgeCommonConfig = BridgeCommonCon
 // biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
 export type AnyDefinition = BridgeDefinition<any>;
 
-// ── one line per platform bridge type (discord, matrix, signal, slack, telegram, whatsapp; keep sorted).
+// ── one line per platform bridge type (dingtalk, discord, feishu, matrix, signal, slack, telegram, wecom,
+// whatsapp; keep sorted).
 // The core's own types (webhook, websocket, irc, xmpp, email, …) are listed in core-bridges.ts. ──────────
 const BUILT_IN: AnyDefinition[] = [
+  dingtalkBridge,
   discordBridge,
+  feishuBridge,
   matrixBridge,
   signalBridge,
   slackBridge,
   telegramBridge,
+  wecomBridge,
   whatsappBridge,
   ...CORE_BRIDGES,
 ];

@@ -41,7 +41,8 @@ export interface InboundMessage {
   chatId: string;
   /**
    * Stable sender identity, the one allowlists use: Telegram numeric user id, Discord snowflake, Slack `U…`,
-   * Matrix `@user:server`, XMPP bare JID, IRC services/SASL account, e-mail address (DKIM-verified only).
+   * Matrix `@user:server`, Feishu open_id (or a union_id named in allowFrom), DingTalk staffId, WeCom userid,
+   * XMPP bare JID, IRC services/SASL account, e-mail address (DKIM-verified only).
    * Empty string when the platform gives no stable id (e.g. IRC nick without account): such a sender can
    * never be allowlisted or paired.
    */

@@ -2,10 +2,9 @@ import { describe, expect, it } from "vitest";
 import { SignalAdapter } from "../../../agent/src/bridges/signal/adapter.js";
 import { WhatsAppAdapter } from "../../../agent/src/bridges/whatsapp/adapter.js";
 import {
-  gatedEnding,
+  type CuttableDriver,
   silentLog as log,
-  type PlatformDriver,
-  pairAnswerAndSplit,
+  pairAnswerSplitAndCut,
   SwitchableInference,
   useTestModel,
   waitFor,
@@ -22,16 +21,10 @@ import { WhatsAppCloudEmulator } from "./whatsapp-cloud.js";
  */
 
 /** One platform for this test: the shared steps' driver plus how its connection breaks and heals. */
-interface Driver extends PlatformDriver {
+interface Driver extends CuttableDriver {
   unit: "chars" | "bytes";
   /** Periodic outbox flush of the runner; Signal's is long, so its redelivery must come from the reconnect. */
   flushIntervalMs: number;
-  /** The connection breaks while the reply is being generated; the reply's send fails. */
-  cut(): void;
-  /** The connection comes back. */
-  restore(): void;
-  /** Inbound messages stop during the cut (Signal's event stream) and must arrive once after it. */
-  inboundCut: boolean;
 }
 
 function signal(): Driver {
@@ -119,42 +112,10 @@ describe.each([
   it("pairs, answers with the model, splits at the limit and delivers across a cut exactly once", {
     timeout: 180_000,
   }, async () => {
-    const driver = makeDriver();
-    const inference = new SwitchableInference(model());
-    await withBridge(driver, inference, async (runner) => {
-      // 1–3. Pairing, the model's answer after approval, a long reply split at the limit (Signal: bytes).
-      await pairAnswerAndSplit(driver, runner, inference);
-
-      // 4. The connection breaks while the reply is generated: after it is back the reply arrives once.
-      const { service: ending, open } = gatedEnding();
-      inference.current = ending;
-      await driver.dm("1003", "how does it end?");
-      await waitFor(() => ending.requests.length === 1, "generation started");
-      driver.cut();
-      // Signal: a message sent while the event stream is down comes with the replayed events, once.
-      const before1002 = driver.replies("1002").length;
-      if (driver.inboundCut) await driver.dm("1002", "are you still there?");
-      open();
-      await waitFor(() => runner.outbox.pending(driver.type).length === 1, "reply kept in the outbox");
-      expect(driver.replies("1003")).toEqual([]);
-      driver.restore();
-      await waitFor(
-        () => driver.replies("1003").length >= 1 && runner.outbox.pending(driver.type).length === 0,
-        "delivery after the cut",
-      );
-      if (driver.inboundCut) {
-        await waitFor(
-          () => driver.replies("1002").length > before1002,
-          "answer to the message sent during the cut",
-        );
-      }
-      await new Promise((r) => setTimeout(r, 300));
-      expect(driver.replies("1003")).toEqual(["The end of the story."]);
-      expect(driver.replies("1002").slice(before1002)).toEqual(
-        driver.inboundCut ? ["The end of the story."] : [],
-      );
-      expect(ending.requests).toHaveLength(driver.inboundCut ? 2 : 1);
-    });
+    // 1–3. Pairing, the model's answer after approval, a long reply split at the limit (Signal: bytes).
+    // 4. The connection breaks while the reply is generated: after it is back the reply arrives once.
+    // Signal: a message sent while the event stream is down comes with the replayed events, once.
+    await pairAnswerSplitAndCut(makeDriver, model());
   });
 });
 

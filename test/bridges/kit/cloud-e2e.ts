@@ -209,3 +209,77 @@ export function gatedEnding(text = "The end of the story."): { service: EchoInfe
   });
   return { service: new EchoInference({ reply: () => text, stream: false, gate: () => gate }), open };
 }
+
+/** A platform whose connection can break while a reply is being generated (step 4 of the e2e tests). */
+export interface CuttableDriver extends PlatformDriver {
+  /** The connection breaks while the reply is being generated; the reply's send fails. */
+  cut(): void;
+  /** The connection comes back. */
+  restore(): void;
+  /** Inbound messages stop during the cut (an event stream / long connection) and must arrive once after it. */
+  inboundCut: boolean;
+  /**
+   * The platform took the reply but its answer was lost (Feishu: the retry carries the same uuid, so the
+   * platform shows it once). Default false: the cut is before the platform got it.
+   */
+  acceptedBeforeCut?: boolean;
+}
+
+/**
+ * Step 4 of every cloud platform's end-to-end test: the connection breaks while "1003"'s reply is generated
+ * (and, where inbound stops too, "1002" writes during the cut); after it is back each reply arrives exactly
+ * once and the model was asked once per message.
+ */
+export async function cutMidReplyOnce(
+  driver: CuttableDriver,
+  runner: BridgeRunner,
+  inference: SwitchableInference,
+): Promise<void> {
+  const { service: ending, open } = gatedEnding();
+  inference.current = ending;
+  await driver.dm("1003", "how does it end?");
+  await waitFor(() => ending.requests.length === 1, "generation started");
+  driver.cut();
+  const before1002 = driver.replies("1002").length;
+  if (driver.inboundCut) await driver.dm("1002", "are you still there?");
+  open();
+  await waitFor(() => {
+    const pending = runner.outbox.pending(driver.type);
+    return pending.length === 1 && (pending[0]?.attempts ?? 0) >= 1;
+  }, "reply kept in the outbox after a failed send");
+  expect(driver.replies("1003")).toEqual(driver.acceptedBeforeCut ? ["The end of the story."] : []);
+  driver.restore();
+  await waitFor(
+    () => driver.replies("1003").length >= 1 && runner.outbox.pending(driver.type).length === 0,
+    "delivery after the cut",
+  );
+  if (driver.inboundCut) {
+    await waitFor(
+      () => driver.replies("1002").length > before1002,
+      "answer to the message sent during the cut",
+    );
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  expect(driver.replies("1003")).toEqual(["The end of the story."]);
+  expect(driver.replies("1002").slice(before1002)).toEqual(
+    driver.inboundCut ? ["The end of the story."] : [],
+  );
+  expect(ending.requests).toHaveLength(driver.inboundCut ? 2 : 1);
+}
+
+/**
+ * Steps 1–4 for one platform: its emulator and a connected BridgeRunner around a fresh driver, then pairing,
+ * the model's answer, the split at the limit and the cut mid-reply delivered once (what every cloud bridge's
+ * end-to-end test runs).
+ */
+export async function pairAnswerSplitAndCut(
+  makeDriver: () => CuttableDriver,
+  model: InferenceService,
+): Promise<void> {
+  const driver = makeDriver();
+  const inference = new SwitchableInference(model);
+  await withBridge(driver, inference, async (runner) => {
+    await pairAnswerAndSplit(driver, runner, inference);
+    await cutMidReplyOnce(driver, runner, inference);
+  });
+}

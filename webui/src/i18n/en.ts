@@ -264,9 +264,12 @@ export const en = {
   "bridges.field.verifyToken": "Verify token",
   "bridges.field.graphApiUrl": "Graph API address",
   "bridges.field.apiVersion": "Graph API version",
+  "bridges.typeDesc.dingtalk": "DingTalk robot (dingtalk-stream SDK, Stream mode; no public URL needed)",
   "bridges.typeDesc.discord": "Discord bot (discord.js, gateway + REST; needs the Message Content intent)",
   "bridges.typeDesc.email":
     "E-mail: IMAP IDLE in (imapflow), SMTP out (nodemailer), DKIM-verified senders only",
+  "bridges.typeDesc.feishu":
+    "Feishu / Lark app bot (official SDK, WebSocket long connection; no public URL needed)",
   "bridges.typeDesc.irc": "IRC (irc-framework): DMs and addressed channel lines, one PRIVMSG per line",
   "bridges.typeDesc.matrix": "Matrix bot account (matrix-js-sdk, /sync; unencrypted rooms)",
   "bridges.typeDesc.signal":
@@ -277,6 +280,8 @@ export const en = {
     "Generic webhook: signed JSON POSTs in and out (HMAC-SHA256 over timestamp + body, ±5 min)",
   "bridges.typeDesc.websocket":
     "WebSocket channel for custom chat front-ends (JSON frames, bearer token, acknowledged replies)",
+  "bridges.typeDesc.wecom":
+    "WeCom (企业微信) self-built app (encrypted callback in, message/send API out; needs a public HTTPS URL)",
   "bridges.typeDesc.whatsapp":
     "WhatsApp Business number (official Cloud API: webhooks in, Graph API out; needs a public HTTPS URL)",
   "bridges.typeDesc.xmpp": "XMPP/Jabber account (@xmpp/client): one-to-one chats, sender = bare JID",
@@ -347,6 +352,27 @@ export const en = {
     "Port the webhook listens on (the callback URL in Meta's settings must reach it over HTTPS).",
   "bridges.help.whatsapp.graphApiUrl": "Graph API server (change only for testing).",
   "bridges.help.whatsapp.apiVersion": "Graph API version; v23.0 or newer is needed for the typing indicator.",
+  "bridges.help.dingtalk.clientId":
+    "Client ID (AppKey) from the DingTalk developer console → Credentials & Basic Info.",
+  "bridges.help.dingtalk.clientSecret": "Client Secret (AppSecret) from the same page.",
+  "bridges.help.dingtalk.robotCode":
+    "Robot code for sends through the OpenAPI; leave empty to use the Client ID.",
+  "bridges.help.dingtalk.apiUrl": "DingTalk OpenAPI server (change only for testing).",
+  "bridges.help.feishu.appId":
+    "App ID from the developer console → Credentials & Basic Info (cli_ and 16 hex digits).",
+  "bridges.help.feishu.appSecret": "App Secret from the same page.",
+  "bridges.help.feishu.domain": "feishu = open.feishu.cn (China), lark = open.larksuite.com (international).",
+  "bridges.help.feishu.baseUrl": "Open platform address instead of the domain's (change only for testing).",
+  "bridges.help.wecom.corpId": "CorpID from My Company → Company Information (starts with ww or wx).",
+  "bridges.help.wecom.agentId": "AgentId of the self-built app (App Management → your app).",
+  "bridges.help.wecom.corpSecret": "The app's Secret (App Management → your app).",
+  "bridges.help.wecom.token": "Token from the app's Receive messages → API settings.",
+  "bridges.help.wecom.encodingAesKey": "EncodingAESKey from the same settings (43 letters and digits).",
+  "bridges.help.wecom.listenHost":
+    "Interface the callback listens on; your HTTPS reverse proxy forwards to it.",
+  "bridges.help.wecom.listenPort":
+    "Port the callback listens on (the URL in WeCom's settings must reach it over HTTPS).",
+  "bridges.help.wecom.apiUrl": "WeCom API server (change only for testing).",
   "bridges.help.xmpp.service": 'Server URL, e.g. "xmpp://chat.example.org:5222".',
   "bridges.help.xmpp.domain": "Domain of the bot's JID.",
   "bridges.help.xmpp.username": "Local part of the bot's JID.",

@@ -312,9 +312,11 @@ export const zhCN: Record<MessageKey, string> = {
   "bridges.field.verifyToken": "验证令牌",
   "bridges.field.graphApiUrl": "Graph API 地址",
   "bridges.field.apiVersion": "Graph API 版本",
+  "bridges.typeDesc.dingtalk": "钉钉机器人（dingtalk-stream SDK，Stream 模式；无需公网地址）",
   "bridges.typeDesc.discord": "Discord 机器人（discord.js，网关 + REST；需要开启 Message Content 权限）",
   "bridges.typeDesc.email":
     "电子邮件：通过 IMAP IDLE 收信（imapflow），通过 SMTP 发信（nodemailer），只接受 DKIM 验证通过的发件人",
+  "bridges.typeDesc.feishu": "飞书 / Lark 应用机器人（官方 SDK，WebSocket 长连接；无需公网地址）",
   "bridges.typeDesc.irc": "IRC（irc-framework）：私信和频道中点名的消息，每行一条 PRIVMSG",
   "bridges.typeDesc.matrix": "Matrix 机器人账号（matrix-js-sdk，/sync；仅限未加密房间）",
   "bridges.typeDesc.signal":
@@ -324,6 +326,8 @@ export const zhCN: Record<MessageKey, string> = {
   "bridges.typeDesc.webhook":
     "通用 Webhook：收发带签名的 JSON POST 请求（对时间戳和正文做 HMAC-SHA256，允许 ±5 分钟）",
   "bridges.typeDesc.websocket": "供自建聊天前端使用的 WebSocket 通道（JSON 帧、Bearer 令牌、回复需确认）",
+  "bridges.typeDesc.wecom":
+    "企业微信自建应用（加密回调收消息，message/send 接口发消息；需要公网 HTTPS 地址）",
   "bridges.typeDesc.whatsapp":
     "WhatsApp Business 号码（官方 Cloud API：Webhook 收消息，Graph API 发消息；需要公网 HTTPS 地址）",
   "bridges.typeDesc.xmpp": "XMPP/Jabber 账号（@xmpp/client）：一对一聊天，发送者为纯 JID",
@@ -393,6 +397,22 @@ export const zhCN: Record<MessageKey, string> = {
     "Webhook 监听的端口（Meta 设置中的回调地址必须能通过 HTTPS 访问到它）。",
   "bridges.help.whatsapp.graphApiUrl": "Graph API 服务器（仅在测试时修改）。",
   "bridges.help.whatsapp.apiVersion": "Graph API 版本；显示“正在输入”需要 v23.0 或更高版本。",
+  "bridges.help.dingtalk.clientId": "钉钉开发者后台 → 凭证与基础信息中的 Client ID（原 AppKey）。",
+  "bridges.help.dingtalk.clientSecret": "同一页面上的 Client Secret（原 AppSecret）。",
+  "bridges.help.dingtalk.robotCode": "通过 OpenAPI 发送消息时使用的机器人编码；留空则使用 Client ID。",
+  "bridges.help.dingtalk.apiUrl": "钉钉 OpenAPI 服务器（仅在测试时修改）。",
+  "bridges.help.feishu.appId": "开发者后台 → 凭证与基础信息中的 App ID（cli_ 加 16 位十六进制）。",
+  "bridges.help.feishu.appSecret": "同一页面上的 App Secret。",
+  "bridges.help.feishu.domain": "feishu = open.feishu.cn（中国大陆），lark = open.larksuite.com（国际版）。",
+  "bridges.help.feishu.baseUrl": "替代所选域名的开放平台地址（仅在测试时修改）。",
+  "bridges.help.wecom.corpId": "我的企业 → 企业信息中的企业 ID（以 ww 或 wx 开头）。",
+  "bridges.help.wecom.agentId": "自建应用的 AgentId（应用管理 → 你的应用）。",
+  "bridges.help.wecom.corpSecret": "该应用的 Secret（应用管理 → 你的应用）。",
+  "bridges.help.wecom.token": "应用“接收消息”→ API 接收设置中的 Token。",
+  "bridges.help.wecom.encodingAesKey": "同一设置中的 EncodingAESKey（43 位字母和数字）。",
+  "bridges.help.wecom.listenHost": "回调监听的网络接口；您的 HTTPS 反向代理会转发到这里。",
+  "bridges.help.wecom.listenPort": "回调监听的端口（企业微信设置中的 URL 必须能通过 HTTPS 访问到它）。",
+  "bridges.help.wecom.apiUrl": "企业微信 API 服务器（仅在测试时修改）。",
   "bridges.help.xmpp.service": '服务器地址，例如 "xmpp://chat.example.org:5222"。',
   "bridges.help.xmpp.domain": "机器人 JID 的域名部分。",
   "bridges.help.xmpp.username": "机器人 JID 的本地部分。",

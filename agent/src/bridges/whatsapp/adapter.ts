@@ -1,15 +1,16 @@
 import { timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
+import { BridgeListener } from "../bridge-listener.js";
+import { InboundOrder } from "../inbound-order.js";
 import type {
   AdapterContext,
   BotIdentity,
   BridgeCommonConfig,
   ChannelAdapter,
   ChannelCapabilities,
-  InboundMessage,
   OutboundMessage,
 } from "../types.js";
 import {
@@ -47,13 +48,6 @@ export interface WhatsAppBridgeConfig extends BridgeCommonConfig {
 const MAX_BODY_BYTES = 1024 * 1024;
 /** wamids remembered in memory against webhook redelivery (the core also dedups, persisted). */
 const SEEN_WAMIDS = 2000;
-/**
- * `host:port` → id of the WhatsApp bridge listening there in this process. The dashboard's "test
- * connection" of a running bridge builds a second adapter with the same id: it checks the Graph API and
- * skips listening instead of failing on its own bridge's port. A different bridge on the port still fails.
- */
-const listening = new Map<string, string>();
-
 /** Meta shows the typing indicator up to 25 s or until the reply (Cloud API "Typing indicators"). */
 const TYPING_REFRESH_MS = 20_000;
 
@@ -77,17 +71,17 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
   };
   private readonly graph: GraphClient;
   private readonly graphBase: string;
-  private server: Server | undefined;
-  private listenKey: string | undefined;
+  private listener: BridgeListener | undefined;
   private me: BotIdentity | undefined;
   private readonly seen = new Set<string>();
   private readonly lastInbound = new Map<string, string>();
   /** Per chat: the message the typing indicator was last shown on, and when (ms). */
   private readonly typingShown = new Map<string, { wamid: string; at: number }>();
-  private readonly chats = new Map<string, Promise<void>>();
+  private readonly order: InboundOrder;
 
   constructor(config: WhatsAppBridgeConfig, ctx: AdapterContext) {
     super(config, ctx);
+    this.order = new InboundOrder(ctx.log, "whatsapp");
     const root = (config.graphApiUrl ?? "https://graph.facebook.com").replace(/\/+$/, "");
     this.graphBase = `${root}/${config.apiVersion ?? "v23.0"}`;
     this.graph = new GraphClient(this.graphBase, config.accessToken);
@@ -99,7 +93,7 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
 
   /** Bound webhook address after start (tests use port 0). */
   address(): AddressInfo | undefined {
-    return (this.server?.address() as AddressInfo | null) ?? undefined;
+    return this.listener?.address();
   }
 
   /**
@@ -108,58 +102,31 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
    * `bridge_unreachable` (Graph API unreachable) or `E_BRIDGE_LISTEN` (port taken).
    */
   async start(signal: AbortSignal): Promise<void> {
-    if (this.server) return;
+    if (this.listener) return;
     const info = await this.checkNumber(signal);
     this.me = {
       id: (info.display_phone_number ?? "").replace(/\D/g, "") || this.config.phoneNumberId,
       name: info.verified_name,
     };
-    const server = createServer((req, res) => {
-      // A request cut while its body streams must not become an unhandled rejection.
-      this.onRequest(req, res).catch((err: unknown) => {
-        this.ctx.log.warn({ bridge: this.id, err: String(err) }, "whatsapp webhook request failed");
-        if (!res.headersSent) res.writeHead(400).end();
-      });
+    this.listener = await BridgeListener.open({
+      bridgeId: this.id,
+      platform: "WhatsApp",
+      host: this.config.listenHost ?? "127.0.0.1",
+      port: this.config.listenPort ?? 8089,
+      log: this.ctx.log,
+      handle: (req, res) => this.onRequest(req, res),
     });
-    const host = this.config.listenHost ?? "127.0.0.1";
-    const port = this.config.listenPort ?? 8089;
-    const key = `${host}:${port}`;
-    if (port !== 0 && listening.get(key) === this.id) {
-      this.ctx.log.debug({ bridge: this.id }, "whatsapp webhook port held by this bridge: probe only");
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (err: NodeJS.ErrnoException) =>
-        reject(
-          new UserError(
-            `WhatsApp bridge "${this.id}" cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
-            {
-              code: "E_BRIDGE_LISTEN",
-              fix: "Choose a free listenPort or stop the program using it.",
-            },
-          ),
-        ),
-      );
-      server.listen(port, host, () => resolve());
-    });
-    this.server = server;
-    if (port !== 0) {
-      listening.set(key, this.id);
-      this.listenKey = key;
-    }
+    // undefined: this bridge already listens there (a connection test of the running bridge): probe only.
+    if (!this.listener) return;
     signal.addEventListener("abort", () => void this.stop(), { once: true });
     this.statusHandler?.("connected");
   }
 
   /** Stops listening; idempotent. */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (this.listenKey && listening.get(this.listenKey) === this.id) listening.delete(this.listenKey);
-    this.listenKey = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 
   /** Sends a text message; resolves to its wamid. Errors: see `mapWhatsAppSendError`. */
@@ -282,17 +249,20 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
       this.seen.add(m.id);
       if (this.seen.size > SEEN_WAMIDS) this.seen.delete(this.seen.values().next().value as string);
       this.lastInbound.set(m.from, m.id);
-      this.dispatch({
-        id: m.id,
-        chatId: m.from,
-        senderId: m.from,
-        senderName: m.name,
-        isDirect: true,
-        mentionsBot: true,
-        isBot: false,
-        text: m.text,
-        timestamp: m.timestamp,
-      });
+      this.order.push(
+        {
+          id: m.id,
+          chatId: m.from,
+          senderId: m.from,
+          senderName: m.name,
+          isDirect: true,
+          mentionsBot: true,
+          isBot: false,
+          text: m.text,
+          timestamp: m.timestamp,
+        },
+        this.handler,
+      );
     }
   }
 
@@ -306,17 +276,5 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
       timingSafeEqual(token, expected);
     if (!ok) return void res.writeHead(403).end();
     res.writeHead(200, { "content-type": "text/plain" }).end(url.searchParams.get("hub.challenge") ?? "");
-  }
-
-  /** Hands messages to the core in arrival order per chat. */
-  private dispatch(inbound: InboundMessage): void {
-    const previous = this.chats.get(inbound.chatId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.handler?.(inbound))
-      .catch((err: unknown) => this.ctx.log.error({ err: String(err) }, "whatsapp inbound handler failed"));
-    this.chats.set(inbound.chatId, next);
-    void next.then(() => {
-      if (this.chats.get(inbound.chatId) === next) this.chats.delete(inbound.chatId);
-    });
   }
 }
