@@ -6,6 +6,12 @@
  */
 
 import { type BridgeConfig, bridgesSchema } from "../bridges/config-schema.js";
+import {
+  BACKENDS_SCHEMA,
+  type RemoteBackendConfig,
+  ROUTING_SCHEMA,
+  type RoutingConfig,
+} from "./backends-schema.js";
 
 /** pino log levels, quietest last. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -69,6 +75,10 @@ export interface ClawboxConfig {
   system?: SystemConfig;
   /** Messaging bridges keyed by bridge id (agent/src/bridges/config-schema.ts). Absent = none. */
   bridges?: Record<string, BridgeConfig>;
+  /** Remote OpenAI-compatible backends keyed by name (config/backends-schema.ts). Absent = none. */
+  backends?: Record<string, RemoteBackendConfig>;
+  /** Whether remote backends may be used and the fallback order (config/backends-schema.ts). */
+  routing: RoutingConfig;
 }
 
 /** JSON Schema (draft-07, ajv) of ClawboxConfig with defaults. Exported as a plain object for docs/tools. */
@@ -234,6 +244,8 @@ export const CONFIG_SCHEMA = {
       },
     },
     bridges: bridgesSchema(),
+    backends: BACKENDS_SCHEMA,
+    routing: ROUTING_SCHEMA,
     log: {
       type: "object",
       default: {},

@@ -24,6 +24,8 @@ describe("defaultConfig", () => {
       inference: { requestTimeoutMs: 120000, maxQueue: 32, maxTokensDefault: 512 },
       recommend: { minTokensPerSecond: 5 },
       log: { level: "info" },
+      // prompts stay on the device unless the owner opts out
+      routing: { localOnly: true, fallback: ["local"] },
     });
   });
 
