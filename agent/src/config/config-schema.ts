@@ -51,6 +51,8 @@ export interface InferenceConfig {
   maxQueue: number;
   /** max_tokens when a request does not give one, tokens. */
   maxTokensDefault: number;
+  /** Conversations decoded together; absent = the profile's parallelSequences (bounded by memory). */
+  parallel?: number;
 }
 
 export interface RecommendConfig {
@@ -220,6 +222,14 @@ export const CONFIG_SCHEMA = {
           maximum: 1048576,
           default: 512,
           description: "Completion length in tokens when a request does not set max_tokens.",
+        },
+        parallel: {
+          type: "integer",
+          minimum: 1,
+          maximum: 64,
+          description:
+            "Conversations decoded together in one batch, each with its own KV cache; default: the device " +
+            "profile's parallelSequences. Lowered to what the memory left after the model holds.",
         },
       },
     },
