@@ -1,7 +1,7 @@
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type OpenAiEmulator, startOpenAiEmulator } from "../../../test/support/openai-emulator.js";
-import { generatedTestModelPath, TEST_THREADS } from "../../../test/support/test-model.js";
+import { generatedTestSpec } from "../../../test/support/test-model.js";
 import type { RemoteBackendConfig, RoutingConfig } from "../config/backends-schema.js";
 import { UserError } from "../errors.js";
 import { createBackendChain, remoteLoadSpec } from "./backend-chain.js";
@@ -37,13 +37,7 @@ function chain(routing: RoutingConfig, b = backends()): InferenceService {
 }
 
 async function loadLocal(service: InferenceService): Promise<void> {
-  await service.load({
-    path: await generatedTestModelPath(),
-    id: "tiny",
-    contextSize: 256,
-    threads: TEST_THREADS,
-    gpuLayers: 0,
-  });
+  await service.load(await generatedTestSpec());
 }
 
 const request = (extra: Partial<CompletionRequest> = {}): CompletionRequest => ({

@@ -1,6 +1,6 @@
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { generatedTestModelPath, TEST_THREADS } from "../../../test/support/test-model.js";
+import { generatedTestSpec } from "../../../test/support/test-model.js";
 import { createInferenceService } from "./engine.js";
 import type { InferenceService } from "./types.js";
 
@@ -22,14 +22,7 @@ afterEach(async () => {
 /** Runs `n` conversations at once; returns the conversation of every streamed piece, in arrival order. */
 async function streamOrder(parallel: number | undefined, n: number): Promise<string[]> {
   service = createInferenceService({ llama });
-  await service.load({
-    path: await generatedTestModelPath(),
-    id: "tiny",
-    contextSize: 256,
-    threads: TEST_THREADS,
-    gpuLayers: 0,
-    ...(parallel ? { parallel } : {}),
-  });
+  await service.load(await generatedTestSpec(parallel ? { parallel } : {}));
   const order: string[] = [];
   const s = service;
   await Promise.all(
