@@ -10,7 +10,7 @@ import { loadProfiles, matchProfile, resolveThreads, threadsForModelBytes } from
 import type { HardwareReport } from "../hardware/types.js";
 import type { ModelLoadSpec } from "../inference/types.js";
 import { memoryBudget } from "../models/fit.js";
-import { estimateForFile } from "../models/gguf-refine.js";
+import { quickEstimateForFile } from "../models/gguf-refine.js";
 import { parallelSequencesFor } from "../models/parallel-fit.js";
 import type { MemoryEstimate } from "../models/types.js";
 
@@ -111,7 +111,7 @@ export function decideRuntime(
 /** Finds a model in the store (catalogue id, `id:QUANT` or a file name there); throws UserError when absent. */
 export type StoreResolver = (ref: string) => Promise<string> | string;
 
-/** Sizes a GGUF's weights, compute buffer and one sequence's KV cache (models/gguf-refine.ts estimateForFile). */
+/** Sizes a GGUF's weights, compute buffer and one sequence's KV cache (models/gguf-refine.ts quickEstimateForFile). */
 export type FileEstimator = (
   path: string,
   opts: {
@@ -142,7 +142,7 @@ export async function modelSpecFor(
   runtime: RuntimeSettings,
   resolveStoreRef: StoreResolver,
   readTrainedContext: TrainedContextReader = trainedContextOf,
-  estimate: FileEstimator = estimateForFile,
+  estimate: FileEstimator = quickEstimateForFile,
 ): Promise<ModelLoadSpec> {
   let path: string;
   let id: string;
