@@ -51,6 +51,19 @@ class TranscriptChatWrapper extends ChatWrapper {
   }
 }
 
+/** Smaller runs for a slow model (defaults: the constants above, a sweep over 1 … max(4, 2 × cores)). */
+export interface InferenceBenchOptions {
+  maxTokens?: number;
+  reps?: number;
+  warmup?: number;
+  /** Direct runs per thread count of the sweep (default 3). */
+  sweepReps?: number;
+  /** Largest thread count of the sweep. */
+  maxSweepThreads?: number;
+  /** Agent cold starts measured (default 3). */
+  coldStarts?: number;
+}
+
 export interface InferenceBenchResult {
   apiTokensPerSecond: number;
   directTokensPerSecond: number;
@@ -85,9 +98,13 @@ export interface InferenceBenchResult {
 export async function benchInference(
   modelPath: string,
   log: (line: string) => void,
+  opts: InferenceBenchOptions = {},
 ): Promise<InferenceBenchResult> {
+  const maxTokens = opts.maxTokens ?? MAX_TOKENS;
+  const reps = opts.reps ?? REPS;
+  const warmup = opts.warmup ?? WARMUP;
   const coldStarts: number[] = [];
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < (opts.coldStarts ?? 3) - 1; i++) {
     const a = await startAgent({ model: modelPath });
     coldStarts.push(a.coldStartMs);
     await a.stop();
@@ -103,18 +120,26 @@ export async function benchInference(
 
     const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath });
-    const maxSweep = Math.max(4, 2 * cpus().length);
+    const maxSweep = opts.maxSweepThreads ?? Math.max(4, 2 * cpus().length);
     const threadSweep: Record<string, number> = {};
     for (let t = 1; t <= maxSweep; t++) {
-      threadSweep[t] = (await directTokensPerSecond(model, t, contextSize, 3)).tokensPerSecond;
+      threadSweep[t] = (
+        await directTokensPerSecond(model, t, contextSize, opts.sweepReps ?? 3, maxTokens)
+      ).tokensPerSecond;
       log(`direct threads=${t}: ${threadSweep[t]?.toFixed(1)} tokens/s`);
     }
     const [bestThreads] = Object.entries(threadSweep).sort((a, b) => b[1] - a[1])[0] as [string, number];
 
     // Same warm-up for both sides, then side by side, interleaved: agent settings direct, best direct, API.
-    const directWarm = await directTokensPerSecond(model, Number(bestThreads), contextSize, WARMUP);
+    const directWarm = await directTokensPerSecond(
+      model,
+      Number(bestThreads),
+      contextSize,
+      warmup,
+      maxTokens,
+    );
     let apiWarm: ApiRun | undefined;
-    for (let i = 0; i < WARMUP; i++) apiWarm = await apiRun(agent, -1 - i);
+    for (let i = 0; i < warmup; i++) apiWarm = await apiRun(agent, -1 - i, maxTokens);
     if (
       !apiWarm ||
       apiWarm.promptTokens !== directWarm.promptTokens ||
@@ -128,12 +153,14 @@ export async function benchInference(
     const agentRuns: number[] = [];
     const directRuns: number[] = [];
     const apiRuns: number[] = [];
-    for (let i = 0; i < REPS; i++) {
-      agentRuns.push((await directTokensPerSecond(model, agentThreads, contextSize, 1)).tokensPerSecond);
-      directRuns.push(
-        (await directTokensPerSecond(model, Number(bestThreads), contextSize, 1)).tokensPerSecond,
+    for (let i = 0; i < reps; i++) {
+      agentRuns.push(
+        (await directTokensPerSecond(model, agentThreads, contextSize, 1, maxTokens)).tokensPerSecond,
       );
-      apiRuns.push((await apiRun(agent, i)).tokensPerSecond);
+      directRuns.push(
+        (await directTokensPerSecond(model, Number(bestThreads), contextSize, 1, maxTokens)).tokensPerSecond,
+      );
+      apiRuns.push((await apiRun(agent, i, maxTokens)).tokensPerSecond);
     }
     await model.dispose();
     await llama.dispose();
@@ -180,6 +207,7 @@ async function directTokensPerSecond(
   threads: number,
   contextSize: number,
   reps: number,
+  maxTokens: number,
 ): Promise<DirectRuns> {
   const runs: number[] = [];
   let promptTokens = 0;
@@ -199,7 +227,7 @@ async function directTokensPerSecond(
       const signal = AbortSignal.timeout(RUN_LIMIT_MS);
       try {
         await chat.generateResponse(history, {
-          maxTokens: MAX_TOKENS,
+          maxTokens,
           temperature: 0,
           // A pathological thread count can run at a few tokens/s: measure what it does in RUN_LIMIT_MS.
           signal,
@@ -230,14 +258,14 @@ interface ApiRun {
 }
 
 /** One non-streamed chat completion through the agent's HTTP API (its own conversation), client wall time. */
-async function apiRun(agent: AgentProcess, i: number): Promise<ApiRun> {
+async function apiRun(agent: AgentProcess, i: number, maxTokens: number): Promise<ApiRun> {
   const t0 = performance.now();
   const res = await fetch(`${agent.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
     body: JSON.stringify({
       messages: [{ role: "user", content: PROMPT }],
-      max_tokens: MAX_TOKENS,
+      max_tokens: maxTokens,
       temperature: 0,
       user: `bench-${i}`,
     }),

@@ -3,14 +3,19 @@
  * Prints human lines; with --json the last line is one JSON object with all numbers.
  * Goals (issue 2): apiVsDirectTokensPerSecondRatio ≥ 0.97, defaultVsBestThreadsRatio ≥ 0.95,
  * idleRssOverModelBytes ≤ 120 MiB, detectMs < 2000; (issue 4) bridgeMessagesPerSecond ≥ 2000 and
- * bridgeP99Ms ≤ 5; (issue 6) fleetStatus50Ms ≤ 2000; cliHelpMs ≤ 300 (a newcomer's first command).
+ * bridgeP99Ms ≤ 5; (issue 6) fleetStatus50Ms ≤ 2000; cliHelpMs ≤ 300 (a newcomer's first command). On a random-weight GGUF of Qwen2.5-0.5B's shape
+ * in Q8_0 (test/support/realistic-gguf.ts, generated once into ~/.cache/clawbox/bench), aggregate tokens/s of
+ * 1/2/4/8 concurrent streams with their p99 time to first token, the sessions held with p99 TTFT < 2 s, and
+ * the API-vs-direct ratio on that model too. `--no-realistic` skips that part (it takes minutes).
  */
 import { detectHardware } from "../../agent/src/hardware/detect.js";
+import { writeRealisticGguf } from "../support/realistic-gguf.js";
 import { testModelPath } from "../support/test-model.js";
 import { benchBridges } from "./bridge-bench.js";
 import { benchCli } from "./cli-bench.js";
+import { benchConcurrency, type ConcurrencyBenchResult } from "./concurrency-bench.js";
 import { benchFleet } from "./fleet-bench.js";
-import { benchInference } from "./inference-bench.js";
+import { benchInference, type InferenceBenchResult } from "./inference-bench.js";
 import { median, round } from "./stats.js";
 
 const json = process.argv.includes("--json");
@@ -49,6 +54,26 @@ async function main(): Promise<void> {
   lines.push(
     `clawbox --help ${cli.cliHelpMs.toFixed(0)} ms (goal ≤ 300 ms) = ${cli.cliHelpVsNodeStartRatio.toFixed(2)} × Node's own start (${cli.nodeStartMs.toFixed(0)} ms)`,
   );
+  let realistic: { inf: InferenceBenchResult; conc: ConcurrencyBenchResult } | null = null;
+  if (!process.argv.includes("--no-realistic")) {
+    const path = writeRealisticGguf();
+    log(`realistic-shape model ${path}`);
+    const conc = await benchConcurrency(path, log);
+    const rInf = await benchInference(path, log, {
+      maxTokens: 16,
+      reps: 3,
+      warmup: 2,
+      sweepReps: 1,
+      maxSweepThreads: 2,
+      coldStarts: 1,
+    });
+    realistic = { inf: rInf, conc };
+    lines.push(
+      `realistic shape (Qwen2.5-0.5B, Q8_0): api vs direct tokens/s ${rInf.apiTokensPerSecond.toFixed(1)} / ${rInf.directTokensPerSecond.toFixed(1)} = ${rInf.apiVsDirectTokensPerSecondRatio.toFixed(3)}`,
+      `realistic shape concurrent streams: ${conc.levels.map((l) => `${l.streams} → ${l.tokensPerSecond.toFixed(1)} tokens/s (p99 TTFT ${l.p99TimeToFirstTokenMs.toFixed(0)} ms)`).join(", ")}`,
+      `realistic shape: ${conc.sessionsUnderTtftLimit} concurrent sessions with p99 TTFT < ${conc.ttftLimitMs} ms on this machine (seeds ask 50 per node)`,
+    );
+  }
   for (const l of lines) process.stdout.write(`${l}\n`);
   if (json) {
     const out = {
@@ -73,9 +98,24 @@ async function main(): Promise<void> {
       cliHelpMs: Math.round(cli.cliHelpMs),
       nodeStartMs: Math.round(cli.nodeStartMs),
       cliHelpVsNodeStartRatio: round(cli.cliHelpVsNodeStartRatio),
+      ...(realistic ? realisticJson(realistic.inf, realistic.conc) : {}),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   }
+}
+
+/** The realistic-shape model's numbers, keyed by stream count where they are per level. */
+function realisticJson(inf: InferenceBenchResult, conc: ConcurrencyBenchResult) {
+  const byStreams = (f: (l: ConcurrencyBenchResult["levels"][number]) => number) =>
+    Object.fromEntries(conc.levels.map((l) => [String(l.streams), f(l)]));
+  return {
+    concurrentTokensPerSecond: byStreams((l) => round(l.tokensPerSecond, 1)),
+    concurrentP99TimeToFirstTokenMs: byStreams((l) => Math.round(l.p99TimeToFirstTokenMs)),
+    sessionsUnder2sP99TimeToFirstToken: conc.sessionsUnderTtftLimit,
+    realisticApiVsDirectTokensPerSecondRatio: round(inf.apiVsDirectTokensPerSecondRatio),
+    realisticApiTokensPerSecond: round(inf.apiTokensPerSecond, 1),
+    realisticDirectTokensPerSecond: round(inf.directTokensPerSecond, 1),
+  };
 }
 
 main().then(

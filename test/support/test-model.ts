@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ModelLoadSpec } from "../../agent/src/inference/types.js";
 import { writeTinyGguf } from "./tiny-gguf.js";
 
 /** Repository root: this file is `<root>/test/support/test-model.ts`. */
@@ -44,4 +45,19 @@ export async function testModelPath(env: NodeJS.ProcessEnv = process.env): Promi
 /** Absolute path of the generated tiny GGUF (written on first use, then reused). */
 export async function generatedTestModelPath(): Promise<string> {
   return writeTinyGguf();
+}
+
+/**
+ * Load spec of the generated tiny model as the engine tests use it: id "tiny", context 256 tokens,
+ * TEST_THREADS threads, CPU only; `extra` overrides or adds fields (e.g. `parallel`).
+ */
+export async function generatedTestSpec(extra: Partial<ModelLoadSpec> = {}): Promise<ModelLoadSpec> {
+  return {
+    path: await generatedTestModelPath(),
+    id: "tiny",
+    contextSize: 256,
+    threads: TEST_THREADS,
+    gpuLayers: 0,
+    ...extra,
+  };
 }

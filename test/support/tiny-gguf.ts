@@ -12,12 +12,12 @@ import { join } from "node:path";
  */
 
 /** GGUF metadata value types (gguf.md, `gguf_metadata_value_type`). */
-const GGUF_TYPE = { UINT32: 4, INT32: 5, FLOAT32: 6, STRING: 8, ARRAY: 9 } as const;
+export const GGUF_TYPE = { UINT32: 4, INT32: 5, FLOAT32: 6, STRING: 8, ARRAY: 9 } as const;
 /** ggml tensor type of plain 32-bit floats. */
 const GGML_TYPE_F32 = 0;
 /** llama.cpp token types (`llama_token_type`): 1 normal, 2 unknown, 3 control, 6 byte. */
-const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, BYTE: 6 } as const;
-const ALIGNMENT = 32;
+export const TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, BYTE: 6 } as const;
+export const ALIGNMENT = 32;
 
 /** Shape of the generated model. Defaults give a ~0.3 MB file that llama.cpp loads in milliseconds. */
 export interface TinyGgufOptions {
@@ -42,7 +42,7 @@ export interface TinyGgufOptions {
   chatTemplate?: string;
 }
 
-type MetaValue =
+export type MetaValue =
   | { type: "u32"; value: number }
   | { type: "i32"; value: number }
   | { type: "f32"; value: number }
@@ -59,7 +59,7 @@ interface TensorSpec {
 }
 
 /** Growable little-endian byte buffer. */
-class ByteWriter {
+export class ByteWriter {
   private buf = Buffer.alloc(1 << 16);
   length = 0;
 
@@ -127,7 +127,7 @@ function prng(seed: number): () => number {
  * SentencePiece ("llama") tokenizer falls back to (so any UTF-8 text tokenizes), then "▁" (U+2581, the
  * SentencePiece space marker, so spaces detokenize back to spaces). 260 tokens.
  */
-function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
+export function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
   const tokens = ["<unk>", "<s>", "</s>"];
   const types: number[] = [TOKEN_TYPE.UNKNOWN, TOKEN_TYPE.CONTROL, TOKEN_TYPE.CONTROL];
   for (let b = 0; b < 256; b++) {
@@ -140,7 +140,7 @@ function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
 }
 
 /** Number of leading special tokens (unk, bos, eos) in {@link vocabulary}. */
-const SPECIAL_TOKENS = 3;
+export const SPECIAL_TOKENS = 3;
 
 /**
  * Builds the bytes of a tiny `llama` GGUF v3 model with random f32 weights.
@@ -256,7 +256,7 @@ export function buildTinyGguf(opts: TinyGgufOptions = {}): Buffer {
   return out.result();
 }
 
-function writeMeta(out: ByteWriter, key: string, v: MetaValue): void {
+export function writeMeta(out: ByteWriter, key: string, v: MetaValue): void {
   out.str(key);
   switch (v.type) {
     case "u32":

@@ -8,13 +8,17 @@ import { readApiToken } from "../server/api-token.js";
 /**
  * `clawbox models use <id|file> [--url U] [--data-dir D] [--config FILE]`: asks the running agent to switch
  * its model (POST /admin/model with the data dir's token); in-flight requests finish on the old model.
- * A file path is made absolute here, since the agent may run in another folder.
+ * A file path is made absolute here, since the agent may run in another folder. `remote:<name>` makes the
+ * agent answer through that configured remote backend (refused while routing.localOnly is on).
  */
 export function register(models: Command): void {
   models
     .command("use")
     .description("Switch the running agent to another model without restarting it")
-    .argument("<model>", "catalogue id of a model in the store, or a GGUF file")
+    .argument(
+      "<model>",
+      "catalogue id of a model in the store, a GGUF file, or remote:<name> (a backend of the config's backends:)",
+    )
     .option(
       "--url <url>",
       "agent URL (default: the running agent of the data dir, else the config's host:port)",
@@ -30,7 +34,9 @@ export function register(models: Command): void {
       );
       const model = await client.useModel(looksLikePath(ref) ? resolve(ref) : ref);
       process.stdout.write(
-        `now serving ${model.id} (${model.path}, context ${model.contextSize} tokens, ${model.threads} threads)\n`,
+        model.remote
+          ? `now answering through ${model.id} (${model.remote.url}${model.remote.model ? `, model ${model.remote.model}` : ""})\n`
+          : `now serving ${model.id} (${model.path}, context ${model.contextSize} tokens, ${model.threads} threads)\n`,
       );
     });
 }

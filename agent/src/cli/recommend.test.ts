@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -67,5 +67,28 @@ describe("clawbox recommend", () => {
     await expect(run("recommend", "--hardware", join(REPO_ROOT, "package.json"))).rejects.toBeInstanceOf(
       UserError,
     );
+  });
+
+  it("offers the configured remote backend when nothing fits this device", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "clawbox-rec-"));
+    try {
+      const report = JSON.parse(readFileSync(fixture("raspberry-pi-4-2gb"), "utf8"));
+      report.memory.availableBytes = 800 * 1024 ** 2;
+      writeFileSync(join(dir, "report.json"), JSON.stringify(report));
+      const config = join(dir, "config.yaml");
+      writeFileSync(
+        config,
+        "backends:\n  big-box:\n    url: http://big-box.local:8080/v1\n    token: t0k\nrouting:\n  localOnly: false\n",
+      );
+      const args = ["recommend", "--hardware", join(dir, "report.json"), "--config", config, "--no-discover"];
+      const rec = JSON.parse(await run(...args, "--json"));
+      expect(rec.choice).toBeNull();
+      expect(rec.remote).toEqual([
+        { name: "big-box", url: "http://big-box.local:8080/v1", source: "configured", ready: true },
+      ]);
+      expect(await run(...args)).toContain("run `clawbox models use remote:big-box`");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,10 +1,12 @@
 import type { Command } from "commander";
+import { loadConfig } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import { detectHardware } from "../hardware/detect.js";
 import { loadProfiles, matchProfile } from "../hardware/profiles.js";
 import { loadHardwareReport } from "../hardware/report-schema.js";
 import { loadCatalogue } from "../models/catalogue.js";
 import { formatRecommendation } from "../models/format.js";
+import { configuredOffers, discoverClawboxes } from "../models/remote-offers.js";
 import { recommend } from "../models/select.js";
 import { modelsDir, resolveDataDir } from "../paths.js";
 
@@ -15,13 +17,18 @@ interface RecommendFlags {
   context?: string;
   lang?: string[];
   dataDir?: string;
+  config?: string;
+  /** false with --no-discover. */
+  discover?: boolean;
 }
 
 /**
  * `clawbox recommend [--hardware report.json] [--json] [--min-tps N] [--context N] [--lang zh] [--data-dir D]`
  * Without --hardware it measures this machine (free disk of `<data dir>/models`) and counts models already
  * in the store as needing no disk; with it, it reads and validates a saved HardwareReport (another device).
- * `--json` prints the Recommendation; otherwise a readable explanation and the alternatives.
+ * `--json` prints the Recommendation; otherwise a readable explanation and the alternatives. When nothing
+ * fits, the config's backends: (`--config`, default /etc/clawbox/config.yaml) and the clawbox devices
+ * announcing `_clawbox._tcp` on the LAN (2 s of mDNS browsing, unless --no-discover) are offered instead.
  */
 export function register(program: Command): void {
   program
@@ -35,6 +42,8 @@ export function register(program: Command): void {
     .option("--context <n>", "context size in tokens (default: the device profile's)")
     .option("--lang <code...>", "prefer models that support these languages (ISO 639-1, e.g. zh)")
     .option("--data-dir <dir>", "agent data folder (default: $CLAWBOX_DATA_DIR or ~/.local/share/clawbox)")
+    .option("--config <file>", "config file whose backends: are offered when nothing fits locally")
+    .option("--no-discover", "do not look for other clawbox devices on the LAN (mDNS) when nothing fits")
     .action(async (flags: RecommendFlags) => {
       const minTokensPerSecond = positive(flags.minTps, "--min-tps", false);
       const contextSize = positive(flags.context, "--context", true);
@@ -57,12 +66,18 @@ export function register(program: Command): void {
             code: "E_USAGE",
             fix: "use e.g. --lang zh",
           });
-      const rec = recommend(report, profile, catalogue, {
-        minTokensPerSecond,
-        contextSize,
-        preferLanguages,
-        installedFiles,
-      });
+      const options = { minTokensPerSecond, contextSize, preferLanguages, installedFiles };
+      let rec = recommend(report, profile, catalogue, options);
+      if (!rec.choice) {
+        // nothing fits: offer a stronger machine instead of a dead end (configured, else found on the LAN)
+        const { config } = loadConfig(flags.config);
+        const configured = configuredOffers(config.backends, config.routing);
+        const found = flags.discover === false ? [] : await discoverClawboxes(2_000, configured);
+        rec = recommend(report, profile, catalogue, {
+          ...options,
+          remoteBackends: [...configured, ...found],
+        });
+      }
       process.stdout.write(
         flags.json ? `${JSON.stringify(rec, null, 2)}\n` : formatRecommendation(rec, catalogue, why),
       );

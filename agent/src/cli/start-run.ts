@@ -5,6 +5,7 @@ import { detectHardware } from "../hardware/detect.js";
 import { createInferenceService } from "../inference/engine.js";
 import { loadCatalogue } from "../models/catalogue.js";
 import { pickDefaultModel } from "../models/default-model.js";
+import { configuredOffers } from "../models/remote-offers.js";
 import { ModelStore } from "../models/store.js";
 import { modelsDir } from "../paths.js";
 import { loadProfilesOrNone } from "../server/agent-runtime.js";
@@ -58,6 +59,7 @@ export async function runStart(flags: StartFlags): Promise<void> {
       hardwareOverview(report, profiles, profileId, catalogue, modelStore, {
         ...config.recommend,
         languages: [...new Set([...(config.recommend.languages ?? []), ...languages])],
+        remoteBackends: configuredOffers(config.backends, config.routing),
       }),
     detect: () => detectHardware({ modelsDir: models }),
     profiles,

@@ -6,6 +6,12 @@
  */
 
 import { type BridgeConfig, bridgesSchema } from "../bridges/config-schema.js";
+import {
+  BACKENDS_SCHEMA,
+  type RemoteBackendConfig,
+  ROUTING_SCHEMA,
+  type RoutingConfig,
+} from "./backends-schema.js";
 
 /** pino log levels, quietest last. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -45,6 +51,8 @@ export interface InferenceConfig {
   maxQueue: number;
   /** max_tokens when a request does not give one, tokens. */
   maxTokensDefault: number;
+  /** Conversations decoded together; absent = the profile's parallelSequences (bounded by memory). */
+  parallel?: number;
 }
 
 export interface RecommendConfig {
@@ -92,6 +100,10 @@ export interface ClawboxConfig {
   /** Messaging bridges keyed by bridge id (agent/src/bridges/config-schema.ts). Absent = none. */
   bridges?: Record<string, BridgeConfig>;
   jobs: JobsConfig;
+  /** Remote OpenAI-compatible backends keyed by name (config/backends-schema.ts). Absent = none. */
+  backends?: Record<string, RemoteBackendConfig>;
+  /** Whether remote backends may be used and the fallback order (config/backends-schema.ts). */
+  routing: RoutingConfig;
 }
 
 const cron = (fallback: string, description: string) => ({
@@ -241,6 +253,14 @@ export const CONFIG_SCHEMA = {
           default: 512,
           description: "Completion length in tokens when a request does not set max_tokens.",
         },
+        parallel: {
+          type: "integer",
+          minimum: 1,
+          maximum: 64,
+          description:
+            "Conversations decoded together in one batch, each with its own KV cache; default: the device " +
+            "profile's parallelSequences. Lowered to what the memory left after the model holds.",
+        },
       },
     },
     recommend: {
@@ -343,6 +363,8 @@ export const CONFIG_SCHEMA = {
         },
       },
     },
+    backends: BACKENDS_SCHEMA,
+    routing: ROUTING_SCHEMA,
     log: {
       type: "object",
       default: {},

@@ -29,6 +29,8 @@ describe("defaultConfig", () => {
         maintenance: { schedule: "30 3 * * *", integritySchedule: "0 4 * * 0" },
         backup: { schedule: "0 2 * * *", keep: 7 },
       },
+      // prompts stay on the device unless the owner opts out
+      routing: { localOnly: true, fallback: ["local"] },
     });
   });
 

@@ -72,4 +72,6 @@ export interface RuntimeTuning {
   /** Context size in tokens: the default to aim for and the cap never exceeded. */
   contextSize: { default: number; min: number; max: number };
   flashAttention: boolean;
+  /** Conversations decoded together in one batch (KV cache sequences); absent = 1. Bounded by memory at load. */
+  parallelSequences?: number;
 }

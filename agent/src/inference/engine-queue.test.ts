@@ -1,6 +1,6 @@
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generatedTestModelPath, TEST_THREADS } from "../../../test/support/test-model.js";
+import { generatedTestSpec } from "../../../test/support/test-model.js";
 import { createInferenceService } from "./engine.js";
 import type { CompletionRequest, InferenceService } from "./types.js";
 
@@ -17,13 +17,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   service = createInferenceService({ llama, maxQueued: 8 });
-  await service.load({
-    path: await generatedTestModelPath(),
-    id: "tiny",
-    contextSize: 256,
-    threads: TEST_THREADS,
-    gpuLayers: 0,
-  });
+  await service.load(await generatedTestSpec());
 });
 afterEach(async () => {
   await service.close();

@@ -29,7 +29,10 @@ export interface InferenceServiceOptions {
   logger?: Logger;
   /** A node-llama-cpp binding to use instead of creating one per backend (tests; not disposed on close). */
   llama?: Llama;
-  /** Generations at once (default 1: on a Pi-class CPU a second one only halves both speeds). */
+  /**
+   * Least generations at once (default 1: on a Pi-class CPU a second one only halves both speeds). A model
+   * loaded with `spec.parallel` runs that many at once, decoded together in one batch.
+   */
   concurrency?: number;
   /** Requests allowed to wait before E_BUSY (default 64). */
   maxQueued?: number;
@@ -143,9 +146,10 @@ class LlamaInferenceService implements InferenceService {
       }
       try {
         this.slot = await ModelSlot.load(llama, spec, facts, {
-          minSequences: this.concurrency,
+          minSequences: this.parallelOf(spec),
           logger: this.logger,
         });
+        this.queue.setConcurrency(this.parallelOf(spec));
       } catch (err) {
         if (old) await this.restore(old.spec);
         throw err;
@@ -158,13 +162,23 @@ class LlamaInferenceService implements InferenceService {
     }
   }
 
+  /**
+   * Generations that run at once on `spec`: its `parallel` (profile, bounded by memory) or the factory's
+   * `concurrency`, whichever is larger. Each runs on its own sequence of the one context; node-llama-cpp
+   * dispatches the evaluations of all sequences queued in the same tick as one llama.cpp batch.
+   */
+  private parallelOf(spec: ModelLoadSpec): number {
+    return Math.max(this.concurrency, Math.floor(spec.parallel ?? 1));
+  }
+
   private async restore(spec: ModelLoadSpec): Promise<void> {
     try {
       const facts = await inspectModelFile(spec.path);
       this.slot = await ModelSlot.load(await this.runtime.get(spec.gpu ?? false), spec, facts, {
-        minSequences: this.concurrency,
+        minSequences: this.parallelOf(spec),
         logger: this.logger,
       });
+      this.queue.setConcurrency(this.parallelOf(spec));
       this.logger?.warn({ model: spec.id }, "new model failed to load; previous model loaded again");
     } catch (err) {
       this.logger?.error(

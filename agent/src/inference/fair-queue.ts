@@ -59,7 +59,7 @@ export function timeoutError(timeoutMs: number): UserError {
  * rejected by the queue: its signal is aborted (reason = that UserError) and the task decides what to return.
  */
 export class FairQueue {
-  private readonly concurrency: number;
+  private concurrency: number;
   private readonly maxQueued: number;
   private readonly lanes = new Map<string, Job[]>();
   /** Start counter value of each key's last start; deleted when the key is idle with nothing waiting. */
@@ -131,6 +131,15 @@ export class FairQueue {
       this.waiting++;
       this.dispatch();
     });
+  }
+
+  /**
+   * Changes how many jobs run at once (≥ 1); more start at once when raised, running ones finish when
+   * lowered. The engine sets it to the loaded model's parallel sequences.
+   */
+  setConcurrency(n: number): void {
+    this.concurrency = Math.max(1, Math.floor(n));
+    this.dispatch();
   }
 
   /** Stops starting jobs (running ones continue; new ones wait). */

@@ -82,6 +82,13 @@ export interface ModelLoadSpec {
    * costs contextSize × (KV bytes per token) of RAM/VRAM, e.g. 48 MiB for Qwen2.5-0.5B at 4096 tokens (f16).
    */
   sequences?: number;
+  /**
+   * Generations decoded together in one batch (each on its own sequence); default 1. Decided from the
+   * profile's `parallelSequences`, bounded by the memory the fit leaves for KV caches (agent-runtime.ts).
+   */
+  parallel?: number;
+  /** Name of a configured remote backend (`remote:<name>`): the switch goes there, nothing is loaded. */
+  remote?: string;
 }
 
 export interface LoadedModelInfo {
@@ -95,6 +102,8 @@ export interface LoadedModelInfo {
   chatTemplate: string;
   trainContextSize: number;
   loadedAt: string;
+  /** Set when a remote backend answers instead of a local model (the URL never carries credentials). */
+  remote?: { name: string; url: string; model: string | null };
 }
 
 export interface CompletionRequest {

@@ -7,6 +7,7 @@
 import { GIB } from "./fit.js";
 import { part, type ReasonPart, renderReasonEn } from "./reason-parts.js";
 import type { Candidate, SelectionContext } from "./select.js";
+import type { RemoteOffer } from "./types.js";
 
 const toGiB = (bytes: number) => bytes / GIB;
 const toGB = (bytes: number) => bytes / 1e9;
@@ -240,6 +241,21 @@ export function explainNothingFitsParts(closest: Candidate[], ctx: SelectionCont
     );
   }
   return parts;
+}
+
+/**
+ * The way out when nothing fits locally: one sentence per known remote backend, ready ones first (configured
+ * with routing.localOnly off: "run clawbox models use remote:<name>"), then the ones that need setting up.
+ */
+export function remoteOfferParts(offers: RemoteOffer[]): ReasonPart[] {
+  return [...offers]
+    .sort((a, b) => Number(b.ready) - Number(a.ready))
+    .map((o) =>
+      part(o.ready ? "model.reason.none.remote" : "model.reason.none.remoteSetup", {
+        name: o.name,
+        url: o.url,
+      }),
+    );
 }
 
 /** The English `reason` when nothing can be chosen: explainNothingFitsParts rendered. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, type Llama, readGgufFileInfo } from "node-llama-cpp";
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../../../test/support/test-model.js";
 import { UserError } from "../errors.js";
 import { RUNTIME_OVERHEAD_BYTES } from "./fit.js";
-import { estimateForFile } from "./gguf-refine.js";
+import { estimateForFile, quickEstimateForFile } from "./gguf-refine.js";
 
 let llama: Llama;
 let path: string;
@@ -67,5 +67,16 @@ describe("estimateForFile", () => {
     await expect(estimateForFile(bad, { contextSize: 512, gpuLayers: 0, llama })).rejects.toBeInstanceOf(
       UserError,
     );
+  });
+});
+
+describe("quickEstimateForFile", () => {
+  it("gives the same KV cache as estimateForFile from the header alone, the file size as weights", async () => {
+    const opts = { contextSize: 512, batchSize: 512, kvCacheType: "f16" as const };
+    const full = await estimateForFile(path, { ...opts, gpuLayers: 0, llama });
+    const quick = await quickEstimateForFile(path, opts);
+    expect(quick.kvCacheBytes).toBe(full.kvCacheBytes);
+    expect(quick.weightsBytes).toBe(statSync(path).size);
+    expect(quick.overheadBytes).toBeGreaterThan(RUNTIME_OVERHEAD_BYTES);
   });
 });

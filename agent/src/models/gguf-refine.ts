@@ -3,6 +3,7 @@
  * header (`readGgufFileInfo`) and `GgufInsights` sizes the tensors and the context from the real metadata
  * (trained context, layers, tensor types), using llama.cpp's own simulation when the binding supports it.
  */
+import { statSync } from "node:fs";
 import { GgmlType, GgufInsights, type Llama, readGgufFileInfo } from "node-llama-cpp";
 import { UserError } from "../errors.js";
 import { KV_BYTES_PER_ELEMENT, type KvCacheType, RUNTIME_OVERHEAD_BYTES } from "./fit.js";
@@ -98,6 +99,28 @@ export async function estimateForFile(path: string, opts: RefineOptions): Promis
     parameters: insights.totalParameters,
     gpuBytes: weights.gpuVram + context.gpuVram,
     cpuBytes: weights.cpuRam + context.cpuRam + RUNTIME_OVERHEAD_BYTES,
+  };
+}
+
+/**
+ * A quick estimate from the GGUF header alone (no tensor table, no llama.cpp binding: milliseconds, where
+ * estimateForFile takes seconds on a busy 2-core machine): weights = the file's size, KV cache of one sequence
+ * from the metadata as in estimateForFile (sliding windows not honoured: an over-estimate), overhead =
+ * RUNTIME_OVERHEAD_BYTES + the f32 logits of one batch (4 B × batch × vocabulary, the compute buffer's largest
+ * term for ≥ 150k vocabularies, see fit.ts computeBufferBytes). Used to bound parallel sequences at load.
+ * Throws whatever readGgufFileInfo throws for a file that is not GGUF.
+ */
+export async function quickEstimateForFile(
+  path: string,
+  opts: { contextSize: number; batchSize: number; kvCacheType: KvCacheType },
+): Promise<Pick<MemoryEstimate, "weightsBytes" | "kvCacheBytes" | "overheadBytes">> {
+  const info = await readGgufFileInfo(path, { readTensorInfo: false, logWarnings: false });
+  const meta = info.architectureMetadata as ArchMetadata & { vocab_size?: number };
+  const vocab = meta.vocab_size ?? (info.metadata.tokenizer?.ggml?.tokens?.length as number | undefined) ?? 0;
+  return {
+    weightsBytes: statSync(path).size,
+    kvCacheBytes: kvFromMetadata(meta, meta.block_count ?? 0, opts.contextSize, opts.kvCacheType, undefined),
+    overheadBytes: RUNTIME_OVERHEAD_BYTES + 4 * Math.min(opts.batchSize, opts.contextSize) * vocab,
   };
 }
 

@@ -51,6 +51,8 @@ export const REASON_KEYS = [
   "model.reason.none.diskFix",
   "model.reason.none.memory",
   "model.reason.none.memoryFix",
+  "model.reason.none.remote",
+  "model.reason.none.remoteSetup",
 ] as const;
 export type ReasonKey = (typeof REASON_KEYS)[number];
 
@@ -127,6 +129,10 @@ export const REASON_EN: Record<ReasonKey, string> = {
     "The smallest, {model} {quant}, needs {needGiB} GiB at context {contextSize}, but the budget is {budgetGiB} GiB.",
   "model.reason.none.memoryFix":
     "Free memory (stop other programs), add RAM, pick a smaller model than the catalogue offers, or use a remote backend (an OpenAI-compatible server on another machine).",
+  "model.reason.none.remote":
+    "The remote backend {name} ({url}) can answer instead: run `clawbox models use remote:{name}`.",
+  "model.reason.none.remoteSetup":
+    "{name} ({url}) can answer instead: add it under backends: in the config file with its API token, set routing.localOnly to false, restart, then run `clawbox models use remote:{name}`.",
 };
 
 /**

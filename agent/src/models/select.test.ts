@@ -119,6 +119,28 @@ describe("recommend", () => {
     expect(rec.reason).toMatch(/remote backend/);
   });
 
+  it("too little memory with remote backends known: offers them instead of a dead end, ready ones first", () => {
+    const remoteBackends = [
+      { name: "lan-box", url: "https://lan-box.local/v1", source: "mdns" as const, ready: false },
+      { name: "big-box", url: "http://big-box.local:8080/v1", source: "configured" as const, ready: true },
+    ];
+    const rec = recommend(device(0.8), profile("raspberry-pi-4"), catalogue, { remoteBackends });
+    expect(rec.choice).toBeNull();
+    expect(rec.remote).toEqual(remoteBackends);
+    const keys = rec.reasonParts?.map((p) => p.key) ?? [];
+    expect(keys.slice(-2)).toEqual(["model.reason.none.remote", "model.reason.none.remoteSetup"]);
+    expect(rec.reason).toContain(
+      "The remote backend big-box (http://big-box.local:8080/v1) can answer instead: run `clawbox models use remote:big-box`.",
+    );
+    expect(rec.reason).toContain(
+      "lan-box (https://lan-box.local/v1) can answer instead: add it under backends:",
+    );
+    // a device where a model fits gets no offer
+    expect(
+      recommend(device(8), profile("raspberry-pi-5"), catalogue, { remoteBackends }).remote,
+    ).toBeUndefined();
+  });
+
   it("preferLanguages zh boosts a model that lists Chinese", () => {
     const two = [model("llama-3.2-1b-instruct"), model("qwen2.5-0.5b-instruct")];
     expect(recommend(device(7.3), profile("raspberry-pi-5"), two).choice?.model).toBe(

@@ -5,7 +5,7 @@
 import type { DeviceProfile } from "../hardware/profile-types.js";
 import { resolveThreads } from "../hardware/profiles.js";
 import type { HardwareReport } from "../hardware/types.js";
-import { explainChoiceParts, explainNothingFitsParts, notePartsFor } from "./explain.js";
+import { explainChoiceParts, explainNothingFitsParts, notePartsFor, remoteOfferParts } from "./explain.js";
 import { DEFAULT_HEADROOM, type MemoryBudget, memoryBudget, type PlacedEstimate, placeModel } from "./fit.js";
 import { renderReasonEn } from "./reason-parts.js";
 import { type DeviceSpeed, deviceSpeed, estimateTokensPerSecond } from "./speed.js";
@@ -18,6 +18,7 @@ import {
   QUANT_TYPES,
   type QuantType,
   type Recommendation,
+  type RemoteOffer,
 } from "./types.js";
 
 /** Default speed floor, tokens/s: a reply of ~100 words then takes under ~30 s (issue text: "~5 tokens/s"). */
@@ -64,6 +65,8 @@ export interface RecommendOptions {
   headroom?: number;
   /** GGUF file names already in the model store: they need no free disk. */
   installedFiles?: string[];
+  /** Remote backends known (configured or found on the LAN): offered when no local model fits. */
+  remoteBackends?: RemoteOffer[];
 }
 
 /** One model × quantisation type × context size evaluated on the device. */
@@ -208,16 +211,21 @@ export function recommend(
     .sort((a, b) => qualityOf(catalogue, b.model) - qualityOf(catalogue, a.model));
 
   if (!chosen) {
-    const reasonParts = explainNothingFitsParts(
-      perModel.map((p) => closest(p.candidates)),
-      ctx,
-    );
+    const remote = opts.remoteBackends ?? [];
+    const reasonParts = [
+      ...explainNothingFitsParts(
+        perModel.map((p) => closest(p.candidates)),
+        ctx,
+      ),
+      ...remoteOfferParts(remote),
+    ];
     return {
       profile: profile.id,
       reason: renderReasonEn(reasonParts),
       choice: null,
       alternatives,
       reasonParts,
+      ...(remote.length > 0 ? { remote } : {}),
     };
   }
   const choice: Choice = {

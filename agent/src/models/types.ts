@@ -98,10 +98,24 @@ export interface Alternative {
   noteParts?: ReasonPart[];
 }
 
+/** A model server on another machine the recommender can offer when no local model fits. */
+export interface RemoteOffer {
+  /** Backend name (`remote:<name>`): the config's key, or the announced host name for one found on the LAN. */
+  name: string;
+  /** Base URL of its OpenAI-compatible API. */
+  url: string;
+  /** "configured": in backends: (usable now unless localOnly); "mdns": announced as _clawbox._tcp on the LAN. */
+  source: "configured" | "mdns";
+  /** True when `clawbox models use remote:<name>` works right away (configured and routing.localOnly off). */
+  ready: boolean;
+}
+
 export interface Recommendation {
   profile: string;
   reason: string;
   choice: Choice | null;
+  /** When nothing fits (choice null) and a remote backend is known: where to answer from instead. */
+  remote?: RemoteOffer[];
   alternatives: Alternative[];
   /** `reason` as message keys + numbers (reason-parts.ts), for the web app's languages; `reason` is its English. */
   reasonParts?: ReasonPart[];

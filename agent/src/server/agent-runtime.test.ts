@@ -155,3 +155,24 @@ describe("modelSpecFor", () => {
     expect(spec.path).toBe(join(dir, "qwen2.5-0.5b-instruct.gguf"));
   });
 });
+
+describe("parallel sequences", () => {
+  it("come from the profile, or the config, with the memory the profile leaves for the model", () => {
+    const r = decideRuntime(report({}), profiles, {});
+    const x86 = profiles.find((p) => p.id === r.profile);
+    expect(r.parallel).toBe(x86?.runtime.parallelSequences);
+    expect(r.modelMemoryBytes).toBe(14e9 - (x86?.osReserveBytes ?? 0));
+    expect(decideRuntime(report({}), profiles, { parallel: 6 }).parallel).toBe(6);
+    expect(decideRuntime(report({ arch: "riscv64" }), profiles, {}).parallel).toBe(1);
+  });
+
+  it("are lowered to the KV caches the memory holds for the real model file", async () => {
+    const path = await testModelPath();
+    const r = decideRuntime(report({}), profiles, { parallel: 8, contextSize: 512 });
+    expect((await modelSpecFor(path, r, () => "")).parallel).toBe(8);
+    // the same file with 1 GiB per sequence on a device with 3 GiB for the model: (3 / 1.2 − 0.5) / 1 = 2
+    const estimate = async () => ({ weightsBytes: 0.5 * 2 ** 30, overheadBytes: 0, kvCacheBytes: 2 ** 30 });
+    const small = { ...r, modelMemoryBytes: 3 * 2 ** 30 };
+    expect((await modelSpecFor(path, small, () => "", undefined, estimate)).parallel).toBe(2);
+  });
+});

@@ -9,6 +9,10 @@ import type { DeviceProfile, RuntimeTuning } from "../hardware/profile-types.js"
 import { loadProfiles, matchProfile, resolveThreads, threadsForModelBytes } from "../hardware/profiles.js";
 import type { HardwareReport } from "../hardware/types.js";
 import type { ModelLoadSpec } from "../inference/types.js";
+import { memoryBudget } from "../models/fit.js";
+import { quickEstimateForFile } from "../models/gguf-refine.js";
+import { parallelSequencesFor } from "../models/parallel-fit.js";
+import type { MemoryEstimate } from "../models/types.js";
 
 /** How the model runs on this device: every number decided once, flags/config over the device profile. */
 export interface RuntimeSettings {
@@ -33,6 +37,10 @@ export interface RuntimeSettings {
   mmap: boolean;
   flashAttention: boolean;
   kvCacheType: RuntimeTuning["kvCacheType"];
+  /** Conversations decoded together: config inference.parallel, else the profile's parallelSequences, else 1. */
+  parallel: number;
+  /** Bytes this device can give a model (fit.ts memoryBudget), null without a profile; bounds `parallel`. */
+  modelMemoryBytes: number | null;
 }
 
 /**
@@ -64,7 +72,7 @@ export const ALL_LAYERS = 999;
 export function decideRuntime(
   report: HardwareReport,
   profiles: DeviceProfile[],
-  config: Pick<InferenceConfig, "threads" | "contextSize" | "gpuLayers">,
+  config: Pick<InferenceConfig, "threads" | "contextSize" | "gpuLayers" | "parallel">,
 ): RuntimeSettings {
   let profile: DeviceProfile | null = null;
   let why: string;
@@ -95,11 +103,24 @@ export function decideRuntime(
     mmap: tuning.mmap,
     flashAttention: tuning.flashAttention,
     kvCacheType: tuning.kvCacheType,
+    parallel: config.parallel ?? tuning.parallelSequences ?? 1,
+    modelMemoryBytes: profile ? memoryBudget(report, profile).totalBytes : null,
   };
 }
 
 /** Finds a model in the store (catalogue id, `id:QUANT` or a file name there); throws UserError when absent. */
 export type StoreResolver = (ref: string) => Promise<string> | string;
+
+/** Sizes a GGUF's weights, compute buffer and one sequence's KV cache (models/gguf-refine.ts quickEstimateForFile). */
+export type FileEstimator = (
+  path: string,
+  opts: {
+    contextSize: number;
+    gpuLayers: number;
+    batchSize: number;
+    kvCacheType: RuntimeTuning["kvCacheType"];
+  },
+) => Promise<Pick<MemoryEstimate, "weightsBytes" | "overheadBytes" | "kvCacheBytes">>;
 
 /** Reads a GGUF's trained context length (header only); null when the header does not say. */
 export type TrainedContextReader = (path: string) => Promise<number | null>;
@@ -121,6 +142,7 @@ export async function modelSpecFor(
   runtime: RuntimeSettings,
   resolveStoreRef: StoreResolver,
   readTrainedContext: TrainedContextReader = trainedContextOf,
+  estimate: FileEstimator = quickEstimateForFile,
 ): Promise<ModelLoadSpec> {
   let path: string;
   let id: string;
@@ -158,7 +180,38 @@ export async function modelSpecFor(
     mmap: runtime.mmap,
     flashAttention: runtime.flashAttention,
     kvCacheType: runtime.kvCacheType,
+    parallel: await parallelFor(path, contextSize, runtime, estimate),
   };
+}
+
+/**
+ * runtime.parallel lowered to the KV caches the device's memory holds for this file (parallelSequencesFor);
+ * 1 when the file cannot be sized (the engine then reports the file's problem itself).
+ */
+async function parallelFor(
+  path: string,
+  contextSize: number,
+  runtime: RuntimeSettings,
+  estimate: FileEstimator,
+): Promise<number> {
+  if (runtime.parallel <= 1) return 1;
+  try {
+    const e = await estimate(path, {
+      contextSize,
+      gpuLayers: runtime.gpuLayers,
+      batchSize: runtime.batchSize,
+      kvCacheType: runtime.kvCacheType,
+    });
+    return parallelSequencesFor({
+      wanted: runtime.parallel,
+      memoryBytes: runtime.modelMemoryBytes,
+      weightsBytes: e.weightsBytes,
+      overheadBytes: e.overheadBytes,
+      kvBytesPerSequence: e.kvCacheBytes,
+    }).parallel;
+  } catch {
+    return 1;
+  }
 }
 
 /**

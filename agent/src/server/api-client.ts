@@ -1,5 +1,6 @@
 import { UserError } from "../errors.js";
 import type { ChatMessage, LoadedModelInfo } from "../inference/types.js";
+import { sseData } from "./sse-data.js";
 
 /** Result of one streamed chat completion, as the agent reported it. */
 export interface StreamedReply {
@@ -113,27 +114,5 @@ export class AgentClient {
       });
     }
     throw new UserError(message, { code: "E_AGENT", status: res.status });
-  }
-}
-
-/** The `data:` payloads of an SSE response body, in order. */
-async function* sseData(res: Response): AsyncGenerator<string> {
-  if (!res.body) return;
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let end = buffer.indexOf("\n\n");
-    while (end !== -1) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = event
-        .split("\n")
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).trimStart())
-        .join("\n");
-      if (data) yield data;
-      end = buffer.indexOf("\n\n");
-    }
   }
 }

@@ -11,6 +11,7 @@ import { configDataDir } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import type { DeviceProfile } from "../hardware/profile-types.js";
 import type { HardwareReport } from "../hardware/types.js";
+import { createBackendChain, remoteLoadSpec } from "../inference/backend-chain.js";
 import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
 import { type Clock, SYSTEM_CLOCK } from "../jobs/clock.js";
 import { createAgentScheduler } from "../jobs/create-jobs.js";
@@ -147,9 +148,16 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     const runtime = decideRuntime(report, opts.profiles, config.inference);
     logger.info({ profile: runtime.profile, why: runtime.profileWhy, runtime }, "runtime settings");
 
-    const inference = opts.createInference();
+    // Every prompt goes through the backend chain (local engine, then remote backends when allowed).
+    const inference = createBackendChain({
+      local: opts.createInference(),
+      backends: config.backends,
+      routing: config.routing,
+      logger,
+    });
     cleanups.push(() => inference.close());
-    const resolveModel = (ref: string) => modelSpecFor(ref, runtime, opts.resolveStoreId);
+    const resolveModel = async (ref: string) =>
+      remoteLoadSpec(ref) ?? modelSpecFor(ref, runtime, opts.resolveStoreId);
     let model: LoadedModelInfo | null = null;
     if (config.model) model = await inference.load(await resolveModel(config.model));
     else {

@@ -143,6 +143,10 @@ export const zhCN: Record<MessageKey, string> = {
     "最小的 {model} {quant} 在上下文为 {contextSize} 个词元时需要 {needGiB} GiB，但预算只有 {budgetGiB} GiB。",
   "model.reason.none.memoryFix":
     "请释放内存（关闭其他程序）、增加内存、选择比目录中更小的模型，或者使用远程后端（另一台机器上兼容 OpenAI 的服务器）。",
+  "model.reason.none.remote":
+    "可以改由远程后端 {name}（{url}）回答：运行 `clawbox models use remote:{name}`。",
+  "model.reason.none.remoteSetup":
+    "{name}（{url}）可以代为回答：在配置文件的 backends: 中添加它及其 API 令牌，将 routing.localOnly 设为 false，重启后运行 `clawbox models use remote:{name}`。",
   "download.intro": "正在下载 {model}。您可以关闭或刷新此页面，下载会继续进行。",
   "download.start": "开始下载",
   "download.resume": "继续",
