@@ -59,8 +59,9 @@ if [ ! -f "$binding" ]; then
     exit 1
   }
   mkdir -p "$(dirname "$binding")"
-  cp "$work/better-sqlite3/build/Release/better_sqlite3.node" "$binding.part"
-  mv "$binding.part" "$binding"
+  # A private temporary name, then a rename: a build running at the same time never reads half a file.
+  cp "$work/better-sqlite3/build/Release/better_sqlite3.node" "$binding.$$.part"
+  mv "$binding.$$.part" "$binding"
 fi
 [ "$(elf_machine_of "$binding")" = "$elf_machine" ] || {
   rm -f "$binding"

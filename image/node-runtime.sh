@@ -32,16 +32,28 @@ node_runtime_dir() {
   tgz=$cache/node-linux-$arch-$version.tgz
   dir=$cache/node-linux-$arch-$version
   if [ ! -x "$dir/bin/node" ]; then
+    # Fetched, checked and unpacked in a private folder, then renamed into place: two builds at once (the
+    # boot test's release beside another) never see each other's half-written files.
     mkdir -p "$cache"
-    [ -f "$tgz" ] || (cd "$cache" && npm pack --silent "node-linux-$arch@$version" >/dev/null) || return 1
-    if [ "$(sha512sum "$tgz" | cut -d' ' -f1)" != "$sha" ]; then
-      rm -f "$tgz"
+    local part
+    part=$(mktemp -d "$cache/.node-linux-$arch.XXXXXX")
+    if [ -f "$tgz" ]; then
+      cp "$tgz" "$part/node.tgz"
+    else
+      (cd "$part" && npm pack --silent "node-linux-$arch@$version" >/dev/null && mv "node-linux-$arch-$version.tgz" node.tgz) ||
+        { rm -rf "$part"; return 1; }
+    fi
+    if [ "$(sha512sum "$part/node.tgz" | cut -d' ' -f1)" != "$sha" ]; then
+      rm -rf "$part" "$tgz"
       echo "node-runtime: node-linux-$arch@$version does not match the SHA-512 pinned in $node_runtime_defaults" >&2
       return 1
     fi
-    rm -rf "$dir.part" && mkdir -p "$dir.part"
-    tar -C "$dir.part" --strip-components=1 --no-same-owner -xzf "$tgz"
-    rm -rf "$dir" && mv "$dir.part" "$dir"
+    mkdir "$part/node"
+    tar -C "$part/node" --strip-components=1 --no-same-owner -xzf "$part/node.tgz"
+    [ -f "$tgz" ] || mv "$part/node.tgz" "$tgz"
+    # mv -T fails when another build put the folder in place first: keep theirs.
+    mv -T "$part/node" "$dir" 2>/dev/null || true
+    rm -rf "$part"
   fi
   printf '%s\n' "$dir"
 }
