@@ -11,6 +11,19 @@ export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
 }
 
+/**
+ * Which Node binary runs which built CLI, with extra environment: by default this checkout's build on the
+ * Node running the tests; a release's CLI on the device's pinned Node (test/image/release-runs.test.ts).
+ */
+export interface CliRuntime {
+  node: string;
+  cli: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** This checkout's `agent/dist/cli/main.js` on the Node running the tests. */
+export const DEV_RUNTIME: CliRuntime = { node: process.execPath, cli: CLI };
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -20,12 +33,13 @@ export interface CliResult {
 /** Runs `clawbox <args>` to completion (stdin from `input`), killing it after `timeoutMs`. */
 export function runCli(
   args: string[],
-  opts: { input?: string; timeoutMs?: number } = {},
+  opts: { input?: string; timeoutMs?: number; runtime?: CliRuntime } = {},
 ): Promise<CliResult> {
+  const runtime = opts.runtime ?? DEV_RUNTIME;
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(runtime.node, [runtime.cli, ...args], {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, CLAWBOX_LOG_LEVEL: "warn" },
+      env: { ...process.env, ...runtime.env, CLAWBOX_LOG_LEVEL: "warn" },
     });
     let stdout = "";
     let stderr = "";
@@ -63,10 +77,10 @@ export interface StartedAgent {
  * Spawns `clawbox start <args>` and resolves once it printed its listening line. Rejects with its stderr
  * when it exits first or prints nothing within `timeoutMs`.
  */
-export function startCli(args: string[], timeoutMs = 60_000): Promise<StartedAgent> {
-  const child = spawn(process.execPath, [CLI, "start", ...args], {
+export function startCli(args: string[], timeoutMs = 60_000, runtime = DEV_RUNTIME): Promise<StartedAgent> {
+  const child = spawn(runtime.node, [runtime.cli, "start", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CLAWBOX_LOG_LEVEL: "info" },
+    env: { ...process.env, ...runtime.env, CLAWBOX_LOG_LEVEL: "info" },
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
