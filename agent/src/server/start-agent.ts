@@ -13,6 +13,7 @@ import type { HardwareReport } from "../hardware/types.js";
 import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
 import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
+import { createReminders } from "../reminders/reminders.js";
 import { REPO_ROOT } from "../paths.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
@@ -196,9 +197,25 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       },
     });
     const setupFlowDone = () => setup.flow.isConfigured();
-    const bridges = new BridgeManager({ db, inference, conversations: store, log: logger });
+    const reminders = createReminders({
+      db,
+      log: logger,
+      outlet: (id) => bridges.runner(id),
+      timezone: () => setup.device.identity()?.timezone,
+    });
+    const bridges = new BridgeManager({
+      db,
+      inference,
+      conversations: store,
+      log: logger,
+      commands: reminders.commands,
+      // Reminders that fell due while a bridge was down (or the agent was off) go out as it connects.
+      onConnected: () => void reminders.scheduler.tick(),
+    });
     await bridges.apply(config.bridges ?? {});
     cleanups.push(() => bridges.close());
+    reminders.scheduler.start();
+    cleanups.push(() => reminders.scheduler.stop());
     const tls = loadTls(config);
     setup.secureCookies = tls !== null;
     let chatRequests = 0;
