@@ -8,15 +8,22 @@ import Fastify, {
 import { type BridgeRoutesOptions, bridgeRoutes } from "../bridges/bridge-routes.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import type { InferenceService, ModelLoadSpec } from "../inference/types.js";
+import { reminderRoutes } from "../reminders/reminder-routes.js";
+import type { Reminders } from "../reminders/reminders.js";
 import type { SetupServices } from "../setup/setup-services.js";
+import type { AuditLog } from "../store/audit-log.js";
 import type { ConversationStore } from "../store/conversation-store.js";
+import { registerAuditHook } from "./audit-hook.js";
 import { bearerAuth } from "./auth.js";
 import { registerCors } from "./cors.js";
 import { registerErrorHandling } from "./error-handler.js";
 import { createServerMetrics } from "./metrics.js";
+import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
+import { adminAuditRoutes, dashboardAuditRoutes } from "./routes/audit.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { type DashboardServices, dashboardRoutes } from "./routes/dashboard.js";
+import { dashboardChatRoutes } from "./routes/dashboard-chat.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelsRoutes } from "./routes/models.js";
@@ -58,6 +65,10 @@ export interface ServerDeps {
   bridges?: Omit<BridgeRoutesOptions, "setup">;
   /** Runs first on every request (e.g. httpsRedirect on the plain-HTTP port of a device). */
   onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** The audit log: every admin action is recorded (audit-hook.ts) and listed; absent → not audited. */
+  audit?: AuditLog;
+  /** Reminders for the dashboard API (needs `setup`). */
+  reminders?: Reminders;
 }
 
 /**
@@ -81,6 +92,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const metrics = createServerMetrics(deps.inference);
 
   registerErrorHandling(app);
+  if (deps.audit) registerAuditHook(app, deps.audit);
   registerCors(app, deps.config.server.corsOrigins);
   app.register(healthRoutes, { deps });
   // The token can be rotated from the dashboard; the hook reads the current one on every request.
@@ -92,6 +104,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     secured.register(modelsRoutes, { deps });
     secured.register(adminRoutes, { deps });
     secured.register(metricsRoutes, { metrics });
+    if (deps.audit) secured.register(adminAuditRoutes, { audit: deps.audit });
   });
   if (deps.setup) {
     const setup = deps.setup;
@@ -110,6 +123,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     });
   }
   if (deps.setup && deps.bridges) app.register(bridgeRoutes, { ...deps.bridges, setup: deps.setup });
+  if (deps.setup) {
+    app.register(accountRoutes, { setup: deps.setup });
+    app.register(dashboardChatRoutes, { deps, setup: deps.setup });
+    if (deps.audit) app.register(dashboardAuditRoutes, { setup: deps.setup, audit: deps.audit });
+    if (deps.reminders) app.register(reminderRoutes, { setup: deps.setup, reminders: deps.reminders });
+  }
   if (deps.webRoot) app.register(webAppRoutes, { root: deps.webRoot });
   return app;
 }

@@ -13,12 +13,13 @@ import type { HardwareReport } from "../hardware/types.js";
 import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
 import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
-import { createReminders } from "../reminders/reminders.js";
 import { REPO_ROOT } from "../paths.js";
+import { createReminders } from "../reminders/reminders.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
 import { SettingsStore } from "../setup/settings-store.js";
 import type { HardwareOverview } from "../setup/setup-services.js";
+import { AuditLog } from "../store/audit-log.js";
 import { ConversationStore } from "../store/conversation-store.js";
 import { openDatabase } from "../store/database.js";
 import { startIdleCheckpoints } from "../store/idle-checkpoints.js";
@@ -245,6 +246,8 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         configText: opts.configText,
       },
       webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
+      audit: new AuditLog(db),
+      reminders,
       bridges: {
         manager: bridges,
         configStore: new BridgeConfigStore(opts.configFile ?? null, bridges, config.bridges ?? {}),

@@ -1,9 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "better-sqlite3";
 
+/** Dashboard account role: `admin` does everything; `viewer` sees status and logs and may chat (role-policy.ts). */
+export type Role = "admin" | "viewer";
+
 /** A logged-in browser session. */
 export interface Session {
   username: string;
+  /** The account's role now (read with the session, so a changed role applies at the next request). */
+  role: Role;
   /** Token the web app sends back in `X-CSRF-Token` on every mutation (synchroniser token pattern). */
   csrfToken: string;
   expiresAt: string;
@@ -35,17 +40,24 @@ export class SessionStore {
         "INSERT INTO sessions (id_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
       )
       .run(hashId(id), username, csrfToken, new Date(this.now()).toISOString(), expiresAt);
-    return { id, session: { username, csrfToken, expiresAt } };
+    const role = (this.db.prepare("SELECT role FROM admin_users WHERE username = ?").pluck().get(username) ??
+      "admin") as Role;
+    return { id, session: { username, role, csrfToken, expiresAt } };
   }
 
   /** The live session for a cookie value, or null (unknown or expired). */
   get(id: string | undefined): Session | null {
     if (!id) return null;
     const row = this.db
-      .prepare("SELECT username, csrf_token, expires_at FROM sessions WHERE id_hash = ?")
-      .get(hashId(id)) as { username: string; csrf_token: string; expires_at: string } | undefined;
+      .prepare(
+        "SELECT s.username, s.csrf_token, s.expires_at, u.role FROM sessions s " +
+          "JOIN admin_users u ON u.username = s.username WHERE s.id_hash = ?",
+      )
+      .get(hashId(id)) as
+      | { username: string; csrf_token: string; expires_at: string; role: Role }
+      | undefined;
     if (!row || Date.parse(row.expires_at) <= this.now()) return null;
-    return { username: row.username, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+    return { username: row.username, role: row.role, csrfToken: row.csrf_token, expiresAt: row.expires_at };
   }
 
   /** Ends a session (logout); unknown ids are ignored. */

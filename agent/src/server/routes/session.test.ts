@@ -45,7 +45,7 @@ describe("session login", () => {
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).not.toMatch(/Secure/);
     const me = await kit.app.inject({ method: "GET", url: "/api/session", headers: { cookie } });
-    expect(me.json()).toEqual({ username: "owner", csrfToken: csrf });
+    expect(me.json()).toEqual({ username: "owner", role: "admin", csrfToken: csrf });
   });
 
   it("refuses a wrong password (401) and rate-limits an address after 5 failures (429)", async () => {

@@ -4,11 +4,13 @@ import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
+import { PairingStore } from "../../bridges/pairing-store.js";
 import { defaultConfig } from "../../config/load-config.js";
 import type { InferenceService, LoadedModelInfo, ModelLoadSpec } from "../../inference/types.js";
 import { ModelStore } from "../../models/store.js";
 import { createSetupServices } from "../../setup/create-setup-services.js";
 import type { SetupServices } from "../../setup/setup-services.js";
+import { AuditLog } from "../../store/audit-log.js";
 import { ConversationStore } from "../../store/conversation-store.js";
 import { openDatabase } from "../../store/database.js";
 import { RecordingSystemActions } from "../../system/recording-system-actions.js";
@@ -56,6 +58,8 @@ export interface Kit {
   code: string | null;
   token: string;
   inference: LoadOnlyInference;
+  /** The audit log the server records into. */
+  audit: AuditLog;
   /** Closes app + database and builds them again over the same data dir ("restart"). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -83,7 +87,10 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
       },
     });
     const token = generateApiToken();
+    const audit = new AuditLog(db);
     const app = buildServer({
+      audit,
+      bridges: { pairing: new PairingStore(db) },
       inference,
       store: new ConversationStore(db),
       token,
@@ -94,7 +101,7 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
       resolveModel: async (ref) => ({ id: ref, path: ref, contextSize: 256, threads: 1, gpuLayers: 0 }),
     });
     await app.ready();
-    Object.assign(kit, { dataDir, db, app, setup: services, code, token, inference });
+    Object.assign(kit, { dataDir, db, app, setup: services, code, token, inference, audit });
   };
   await open();
   kit.restart = async () => {
