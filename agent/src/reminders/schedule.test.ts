@@ -41,6 +41,8 @@ describe("parseSchedule", () => {
   it("reads a date, and relative minutes/hours", () => {
     expect(once("2027-01-31 08:00 taxes", "2026-12-05T09:00:00Z").at).toBe("2027-01-31T07:00:00.000Z");
     expect(once("in 20m tea", "2026-12-05T09:00:00Z").at).toBe("2026-12-05T09:20:00.000Z");
+    expect(once("in 45s kettle", "2026-12-05T09:00:00Z").at).toBe("2026-12-05T09:00:45.000Z");
+    expect(code(() => once("in 3 fortnights x", "2026-12-05T09:00:00Z"))).toBe("E_REMINDER_WHEN");
     expect(once("in 2 hours tea", "2026-12-05T09:00:00Z")).toEqual({
       at: "2026-12-05T11:00:00.000Z",
       text: "tea",

@@ -40,6 +40,22 @@ function clock(word: string | undefined): [number, number] | null {
   return m ? [Number(m[1]), Number(m[2])] : null;
 }
 
+/** Milliseconds per unit letter of "in N<unit>": s, m(in), h(ours), d(ays). */
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "20m" or "20 minutes" (one or two words) → duration; null when it is neither. */
+function relative(
+  a: string | undefined,
+  b: string | undefined,
+): { ms: number; label: string; words: number } | null {
+  const unit = /^(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)$/;
+  const short = /^(\d{1,4})([a-z]+)$/.exec(a ?? "");
+  const [n, u, words] = short ? [short[1], short[2], 1] : /^\d{1,4}$/.test(a ?? "") ? [a, b, 2] : [];
+  if (!n || !u || !unit.test(u)) return null;
+  const letter = u[0] as string;
+  return { ms: Number(n) * (UNIT_MS[letter] as number), label: `${n}${letter}`, words: words as number };
+}
+
 /** Next instant after `after` matching a six-field cron pattern in `timezone`; null when there is none. */
 export function nextRun(cron: string, timezone: string, after: Date): Date | null {
   return new Cron(cron, { timezone, paused: true }).nextRun(after);
@@ -52,7 +68,7 @@ export function nextRun(cron: string, timezone: string, after: Date): Date | nul
  * instant (a time skipped by the change moves to the next valid one — croner's documented behaviour).
  *
  * Once: `HH:MM` (today, or tomorrow when already past), `tomorrow HH:MM`, `YYYY-MM-DD HH:MM`,
- * `in N m|min|h|hours|d`. Every: `<days> HH:MM` with days = day|weekday|weekend|mon…sun (comma list).
+ * `in N s|m|min|h|hours|d`. Every: `<days> HH:MM` with days = day|weekday|weekend|mon…sun (comma list).
  * Throws UserError E_REMINDER_WHEN for words it cannot read, E_REMINDER_PAST for a past date,
  * E_REMINDER_TEXT when no message follows.
  */
@@ -79,20 +95,10 @@ export function parseSchedule(
     }
   } else {
     const first = (words[0] ?? "").toLowerCase();
-    const inMatch = /^(\d{1,4})\s*(m|min|mins|minutes?|h|hours?|d|days?)$/.exec(
-      `${words[1] ?? ""}${words[2] ?? ""}`,
-    );
-    const inShort = /^(\d{1,4})(m|min|h|d)$/.exec(words[1] ?? "");
-    if (first === "in" && (inShort || inMatch)) {
-      const m = (inShort ?? inMatch) as RegExpExecArray;
-      const unit =
-        (m[2] as string)[0] === "m" ? 60_000 : (m[2] as string)[0] === "h" ? 3_600_000 : 86_400_000;
-      schedule = {
-        kind: "once",
-        at: new Date(now.getTime() + Number(m[1]) * unit),
-        label: `in ${m[1]}${(m[2] as string)[0]}`,
-      };
-      used = inShort ? 2 : 3;
+    const rel = relative(words[1], words[2]);
+    if (first === "in" && rel) {
+      schedule = { kind: "once", at: new Date(now.getTime() + rel.ms), label: `in ${rel.label}` };
+      used = rel.words + 1;
     } else if (clock(first)) {
       const [h, mi] = clock(first) as [number, number];
       schedule = { kind: "once", at: nextRun(`0 ${mi} ${h} * * *`, timezone, now) as Date, label: first };
