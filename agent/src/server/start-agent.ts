@@ -15,6 +15,8 @@ import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
 import { REPO_ROOT } from "../paths.js";
 import { createReminders } from "../reminders/reminders.js";
+import { loadDeviceKey } from "../secrets/device-key.js";
+import { sealedBridges } from "../secrets/sealed-bridges.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
 import { SettingsStore } from "../setup/settings-store.js";
@@ -133,7 +135,11 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   // WAL checkpoints (the only fsync of a commit) run when the database is quiet, not inside a reply.
   cleanups.push(startIdleCheckpoints(db));
   try {
+    const deviceKey = loadDeviceKey(dataDir);
+    logger.info({ source: deviceKey.source }, "device key for secrets at rest");
     const token = ensureApiToken(dataDir);
+    // Bridge secrets: opened for the adapters; plain ones in the config file are sealed in place now.
+    const bridgeSecrets = sealedBridges(deviceKey.key, config.bridges ?? {}, opts.configFile ?? null, logger);
     const store = new ConversationStore(db);
     const report = await opts.detect();
     const runtime = decideRuntime(report, opts.profiles, config.inference);
@@ -175,6 +181,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         return modelStore.pull(ref, pullOpts);
       },
       secureCookies: false,
+      deviceKey: deviceKey.key,
       hardware: opts.hardwareOverview
         ? () =>
             opts.hardwareOverview?.(
@@ -213,7 +220,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       // Reminders that fell due while a bridge was down (or the agent was off) go out as it connects.
       onConnected: () => void reminders.scheduler.tick(),
     });
-    await bridges.apply(config.bridges ?? {});
+    await bridges.apply(bridgeSecrets.open);
     cleanups.push(() => bridges.close());
     reminders.scheduler.start();
     cleanups.push(() => reminders.scheduler.stop());
@@ -250,7 +257,12 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       reminders,
       bridges: {
         manager: bridges,
-        configStore: new BridgeConfigStore(opts.configFile ?? null, bridges, config.bridges ?? {}),
+        configStore: new BridgeConfigStore(
+          opts.configFile ?? null,
+          bridges,
+          bridgeSecrets.open,
+          bridgeSecrets.seal,
+        ),
         pairing: new PairingStore(db),
       },
     };
