@@ -34,6 +34,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ["status", async () => (await import("./status.js")).register],
   ["setup-code", async () => (await import("./setup-code.js")).register],
   ["pairing", async () => (await import("./pairing.js")).register],
+  ["accounts", async () => (await import("./accounts.js")).register],
   ["fleet", async () => (await import("./fleet.js")).register],
 ];
 
