@@ -1,22 +1,37 @@
 import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { api, csrfToken } from "../api.js";
-import { screen, username } from "../app.js";
+import { role, screen, username } from "../app.js";
 import { t } from "../i18n/i18n.js";
+import { Audit } from "./audit.js";
 import { Bridges } from "./bridges.js";
 import { Logs } from "./logs.js";
 import { Models } from "./models.js";
 import { Pairing } from "./pairing.js";
 import { Playground } from "./playground.js";
+import { Reminders } from "./reminders.js";
 import { Settings } from "./settings.js";
 import { Status } from "./status.js";
 
-const TABS = ["status", "playground", "models", "bridges", "pairing", "logs", "settings"] as const;
+const TABS = [
+  "status",
+  "playground",
+  "models",
+  "bridges",
+  "pairing",
+  "reminders",
+  "logs",
+  "audit",
+  "settings",
+] as const;
 type Tab = (typeof TABS)[number];
+/** What a viewer account may open (the server refuses the rest with 403; role-policy.ts). */
+const VIEWER_TABS: readonly Tab[] = ["status", "playground", "logs"];
+const visibleTabs = () => (role.value === "viewer" ? VIEWER_TABS : TABS);
 
 const tabFromHash = (): Tab => {
   const h = location.hash.replace(/^#\/?/, "") as Tab;
-  return TABS.includes(h) ? h : "status";
+  return visibleTabs().includes(h) ? h : "status";
 };
 const tab = signal<Tab>(tabFromHash());
 
@@ -29,17 +44,20 @@ export function Dashboard() {
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
+  // a viewer who follows a link to an admin section lands on the status
+  const current = visibleTabs().includes(tab.value) ? tab.value : "status";
   const logout = async () => {
     await api("DELETE", "/api/session").catch(() => {});
     csrfToken.value = "";
     username.value = "";
+    role.value = "admin";
     screen.value = "login";
   };
   return (
     <div class="dashboard">
       <nav aria-label={t("dash.nav")} class="tabs">
-        {TABS.map((id) => (
-          <a key={id} href={`#/${id}`} aria-current={tab.value === id ? "page" : undefined}>
+        {visibleTabs().map((id) => (
+          <a key={id} href={`#/${id}`} aria-current={current === id ? "page" : undefined}>
             {t(`dash.${id}`)}
           </a>
         ))}
@@ -49,14 +67,16 @@ export function Dashboard() {
         </button>
       </nav>
       <main class="card wide">
-        <h1>{t(`dash.${tab.value}`)}</h1>
-        {tab.value === "status" && <Status />}
-        {tab.value === "playground" && <Playground />}
-        {tab.value === "models" && <Models />}
-        {tab.value === "bridges" && <Bridges />}
-        {tab.value === "pairing" && <Pairing />}
-        {tab.value === "logs" && <Logs />}
-        {tab.value === "settings" && <Settings />}
+        <h1>{t(`dash.${current}`)}</h1>
+        {current === "status" && <Status />}
+        {current === "playground" && <Playground />}
+        {current === "models" && <Models />}
+        {current === "bridges" && <Bridges />}
+        {current === "pairing" && <Pairing />}
+        {current === "reminders" && <Reminders />}
+        {current === "audit" && <Audit />}
+        {current === "logs" && <Logs />}
+        {current === "settings" && <Settings />}
       </main>
     </div>
   );
