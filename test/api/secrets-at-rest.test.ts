@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { readSetupCode } from "../../agent/src/setup/setup-code.js";
+import { freePort } from "../fleet/sshd.js";
 import { until } from "../support/until.js";
 import { requireBuiltCli, runCli, type StartedAgent, startCli } from "./cli-process.js";
 
@@ -18,14 +18,6 @@ import { requireBuiltCli, runCli, type StartedAgent, startCli } from "./cli-proc
 const PASSWORD = "silver-lantern-rises-81";
 const HOME_TOKEN = "home-bridge-token-PLAIN-0123456789";
 const SHOP_TOKEN = "shop-bridge-token-PLAIN-9876543210";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** True when a WebSocket bridge on `port` accepts `token` (false on 401 / refused). */
 function accepts(port: number, token: string): Promise<boolean> {

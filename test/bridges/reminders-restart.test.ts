@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { openDatabase } from "../../agent/src/store/database.js";
 import { requireBuiltCli, type StartedAgent, startCli } from "../api/cli-process.js";
+import { freePort } from "../fleet/sshd.js";
 import { until } from "../support/until.js";
 
 /**
@@ -16,14 +16,6 @@ import { until } from "../support/until.js";
  */
 
 const TOKEN = "reminder-test-token-0123456789";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A chat front-end on the WebSocket channel: one sender in one chat; acknowledges and collects replies. */
 class ChatClient {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PairingStore } from "../../bridges/pairing-store.js";
 import { auditBackup } from "../../store/audit-log.js";
 import { VIEWER_ROUTES } from "./role-policy.js";
-import { type Kit, makeKit } from "./setup-test-kit.js";
+import { finishSetup, type Kit, makeKit } from "./setup-test-kit.js";
 
 const ADMIN_PW = "purple-tractor-sings";
 const VIEWER_PW = "quiet-harbour-lights-7";
@@ -11,20 +11,7 @@ let kit: Kit;
 
 beforeEach(async () => {
   kit = await makeKit();
-  const h = { "x-setup-code": kit.code as string };
-  await kit.app.inject({
-    method: "POST",
-    url: "/api/setup/admin",
-    headers: h,
-    payload: { username: "owner", password: ADMIN_PW },
-  });
-  await kit.app.inject({
-    method: "POST",
-    url: "/api/setup/device",
-    headers: h,
-    payload: { name: "box", timezone: "UTC" },
-  });
-  await kit.app.inject({ method: "POST", url: "/api/setup/finish", headers: h, payload: {} });
+  await finishSetup(kit, ADMIN_PW);
 });
 afterEach(async () => {
   await kit.close();

@@ -1,25 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Kit, makeKit } from "./setup-test-kit.js";
+import { finishSetup, type Kit, makeKit } from "./setup-test-kit.js";
 
 let kit: Kit;
 beforeEach(async () => {
   kit = await makeKit();
-  const h = { "x-setup-code": kit.code as string };
-  await kit.app.inject({
-    method: "POST",
-    url: "/api/setup/admin",
-    headers: h,
-    payload: { username: "owner", password: "purple-tractor-sings" },
-  });
-  await kit.app.inject({
-    method: "POST",
-    url: "/api/setup/device",
-    headers: h,
-    payload: { name: "box", timezone: "UTC" },
-  });
-  await kit.app.inject({ method: "POST", url: "/api/setup/finish", headers: h, payload: {} });
+  await finishSetup(kit, "purple-tractor-sings");
 });
 afterEach(async () => {
   await kit.close();

@@ -117,3 +117,15 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
   };
   return kit;
 }
+
+/**
+ * Runs the wizard's required steps through the setup API (admin `owner` with `password`, device "box" in
+ * UTC, finish), as a finished device has them.
+ */
+export async function finishSetup(kit: Kit, password: string): Promise<void> {
+  const headers = { "x-setup-code": kit.code as string };
+  const post = (url: string, payload: object) => kit.app.inject({ method: "POST", url, headers, payload });
+  await post("/api/setup/admin", { username: "owner", password });
+  await post("/api/setup/device", { name: "box", timezone: "UTC" });
+  await post("/api/setup/finish", {});
+}
