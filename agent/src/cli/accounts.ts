@@ -3,8 +3,8 @@ import { configDataDir, loadConfig } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import { AdminAccounts } from "../setup/admin-accounts.js";
 import type { Role } from "../setup/sessions.js";
-import { AuditLog } from "../store/audit-log.js";
 import { openDatabase } from "../store/database.js";
+import { auditFromCli } from "./cli-audit.js";
 
 interface AccountsCliOptions {
   dataDir?: string;
@@ -15,12 +15,17 @@ interface AccountsCliOptions {
 /** Runs `fn` with the accounts and the audit log of the data dir's database (WAL: safe while the agent runs). */
 async function withAccounts<T>(
   opts: AccountsCliOptions,
-  fn: (accounts: AdminAccounts, audit: AuditLog) => Promise<T> | T,
+  fn: (
+    accounts: AdminAccounts,
+    audit: (action: string, target: string, detail?: string) => void,
+  ) => Promise<T> | T,
 ): Promise<T> {
   const dataDir = opts.dataDir ?? configDataDir(loadConfig(opts.config).config);
   const db = openDatabase(dataDir);
   try {
-    return await fn(new AdminAccounts(db), new AuditLog(db));
+    return await fn(new AdminAccounts(db), (action, target, detail) =>
+      auditFromCli({ db }, action, target, detail),
+    );
   } finally {
     db.close();
   }
@@ -36,8 +41,6 @@ async function readPassword(): Promise<string> {
   }
   return text.split("\n")[0]?.replace(/\r$/, "") ?? "";
 }
-
-const actor = () => `cli:${process.env.SUDO_USER ?? process.env.USER ?? "unknown"}`;
 
 /**
  * `clawbox accounts list | add <name> [--role viewer|admin] | remove <name>`: dashboard accounts from the
@@ -76,7 +79,7 @@ export function register(program: Command): void {
     const password = await readPassword();
     const account = await withAccounts(opts, async (a, audit) => {
       const made = await a.addAccount(username, password, role as Role);
-      audit.record({ actor: actor(), action: "account.create", target: username, detail: `role ${role}` });
+      audit("account.create", username, `role ${role}`);
       return made;
     });
     process.stdout.write(`Added ${account.username} (${account.role}).\n`);
@@ -86,7 +89,7 @@ export function register(program: Command): void {
   ).action(async (username: string, opts: AccountsCliOptions) => {
     await withAccounts(opts, (a, audit) => {
       a.removeAccount(username);
-      audit.record({ actor: actor(), action: "account.remove", target: username });
+      audit("account.remove", username);
     });
     process.stdout.write(`Removed ${username}.\n`);
   });
