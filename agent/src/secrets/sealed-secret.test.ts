@@ -59,8 +59,9 @@ describe("sealed secrets", () => {
     expect(countPlainSecrets(bridges)).toBe(2);
     const sealed = sealBridgeSecrets(key, bridges) as Record<string, Record<string, unknown>>;
     expect(JSON.stringify(sealed)).not.toMatch(/123:ABC|imap-pw/);
-    expect(sealed.mail?.address).toBe("bot@example.org");
-    expect((sealed.mail?.imap as Record<string, string>).host).toBe("imap.example.org");
+    const mail = sealed.mail as Record<string, unknown>;
+    expect(mail.address).toBe("bot@example.org");
+    expect((mail.imap as Record<string, string>).host).toBe("imap.example.org");
     expect(countPlainSecrets(sealed as never)).toBe(0);
     expect(sealBridgeSecrets(key, sealed as never)).toEqual(sealed);
     expect(openBridgeSecrets(key, sealed as never)).toEqual(bridges);
