@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EchoInference } from "../../../../test/bridges/kit/echo-inference.js";
 import { PairingStore } from "../../bridges/pairing-store.js";
 import { auditBackup } from "../../store/audit-log.js";
 import { VIEWER_ROUTES } from "./role-policy.js";
@@ -10,7 +11,8 @@ const VIEWER_PW = "quiet-harbour-lights-7";
 let kit: Kit;
 
 beforeEach(async () => {
-  kit = await makeKit();
+  // an instant stand-in engine: these tests are about who may call the chat, not about the model
+  kit = await makeKit({ inference: () => new EchoInference() });
   await finishSetup(kit, ADMIN_PW);
 });
 afterEach(async () => {
@@ -100,6 +102,12 @@ describe("roles", () => {
     expect((await viewer.call("GET", "/api/session")).statusCode).toBe(200);
     expect((await viewer.call("GET", "/api/dashboard/logs")).statusCode).toBe(501); // no log ring in this kit
     expect([...VIEWER_ROUTES]).toContain("POST /api/dashboard/chat");
+    const chat = await viewer.call("POST", "/api/dashboard/chat", {
+      conversationId: "c1",
+      messages: [{ role: "user", content: "hello there" }],
+    });
+    expect(chat.json()).toEqual({ text: "echo: hello there" });
+    expect((kit.inference as EchoInference).requests[0]?.conversationId).toBe("dashboard:gran:c1");
     // and nothing changed: gran is still a viewer, owner still exists
     const accounts = (await admin.call("GET", "/api/dashboard/accounts")).json().accounts;
     expect(accounts.map((a: { username: string; role: string }) => `${a.username}:${a.role}`)).toEqual([

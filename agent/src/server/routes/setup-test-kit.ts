@@ -57,7 +57,7 @@ export interface Kit {
   setup: SetupServices;
   code: string | null;
   token: string;
-  inference: LoadOnlyInference;
+  inference: InferenceService;
   /** The audit log the server records into. */
   audit: AuditLog;
   /** Closes app + database and builds them again over the same data dir ("restart"). */
@@ -69,13 +69,15 @@ export interface Kit {
 const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 /** Builds the real server with real setup services over a temp data dir (SQLite, recording system actions). */
-export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Kit> {
+export async function makeKit(
+  opts: { env?: NodeJS.ProcessEnv; inference?: () => InferenceService } = {},
+): Promise<Kit> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-setup-"));
   const kit = {} as Kit;
   const open = async () => {
     const db = openDatabase(dataDir);
     const store = new ModelStore(join(dataDir, "models"), { catalogue: [], env: opts.env ?? {} });
-    const inference = new LoadOnlyInference();
+    const inference = opts.inference?.() ?? new LoadOnlyInference();
     const { services, code } = createSetupServices({
       db,
       dataDir,
