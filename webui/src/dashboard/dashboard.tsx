@@ -29,9 +29,11 @@ type Tab = (typeof TABS)[number];
 const VIEWER_TABS: readonly Tab[] = ["status", "playground", "logs"];
 const visibleTabs = () => (role.value === "viewer" ? VIEWER_TABS : TABS);
 
+// Any known tab here: this runs at module load, before the session (and role) is known; the component
+// then shows a viewer the status instead of an admin-only tab.
 const tabFromHash = (): Tab => {
   const h = location.hash.replace(/^#\/?/, "") as Tab;
-  return visibleTabs().includes(h) ? h : "status";
+  return TABS.includes(h) ? h : "status";
 };
 const tab = signal<Tab>(tabFromHash());
 
