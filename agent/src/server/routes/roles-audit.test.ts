@@ -75,6 +75,13 @@ const ADMIN_ONLY: [method: "GET" | "POST" | "PUT" | "DELETE", url: string, paylo
   ["POST", "/api/dashboard/accounts", { username: "eve", password: VIEWER_PW, role: "admin" }],
   ["DELETE", "/api/dashboard/accounts/owner"],
   ["GET", "/api/dashboard/audit"],
+  ["GET", "/api/dashboard/reminders"],
+  [
+    "POST",
+    "/api/dashboard/reminders",
+    { bridgeId: "home", chatId: "c", repeat: false, when: "18:30", text: "x" },
+  ],
+  ["DELETE", "/api/dashboard/reminders/1"],
 ];
 
 describe("roles", () => {
@@ -290,5 +297,47 @@ describe("audit log", () => {
     });
     expect(api.json().entries.map((e: { action: string }) => e.action)).toEqual(["login", "backup.restore"]);
     expect((await kit.app.inject({ method: "GET", url: "/admin/audit" })).statusCode).toBe(401);
+  });
+});
+
+describe("reminders in the dashboard", () => {
+  it("adds, lists and removes reminders in the device's time zone; refuses unreadable times; audits changes", async () => {
+    const admin = await login("owner", ADMIN_PW);
+    const added = await admin.call("POST", "/api/dashboard/reminders", {
+      bridgeId: "home",
+      chatId: "kitchen",
+      repeat: true,
+      when: "weekday 08:00",
+      text: "morning summary",
+    });
+    expect(added.statusCode).toBe(201);
+    const reminder = added.json().reminder;
+    expect(reminder).toMatchObject({ cron: "0 0 8 * * 1-5", timezone: "UTC", createdBy: "dashboard:owner" });
+    expect(new Date(reminder.nextRunAt).getUTCHours()).toBe(8);
+    const listed = (await admin.call("GET", "/api/dashboard/reminders")).json();
+    expect(listed.timezone).toBe("UTC");
+    expect(listed.reminders.map((r: { text: string }) => r.text)).toEqual(["morning summary"]);
+    const bad = await admin.call("POST", "/api/dashboard/reminders", {
+      bridgeId: "home",
+      chatId: "kitchen",
+      repeat: false,
+      when: "someday",
+      text: "x",
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe("E_REMINDER_WHEN");
+    expect((await admin.call("DELETE", `/api/dashboard/reminders/${reminder.id}`)).statusCode).toBe(200);
+    expect((await admin.call("DELETE", `/api/dashboard/reminders/${reminder.id}`)).statusCode).toBe(404);
+    expect((await admin.call("GET", "/api/dashboard/reminders")).json().reminders).toEqual([]);
+    const actions = kit.audit
+      .list({ action: "reminder." })
+      .map((e) => `${e.action} ${e.outcome}`)
+      .reverse();
+    expect(actions).toEqual([
+      "reminder.add ok",
+      "reminder.add failed",
+      "reminder.remove ok",
+      "reminder.remove failed",
+    ]);
   });
 });

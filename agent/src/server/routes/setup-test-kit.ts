@@ -8,6 +8,7 @@ import { PairingStore } from "../../bridges/pairing-store.js";
 import { defaultConfig } from "../../config/load-config.js";
 import type { InferenceService, LoadedModelInfo, ModelLoadSpec } from "../../inference/types.js";
 import { ModelStore } from "../../models/store.js";
+import { createReminders } from "../../reminders/reminders.js";
 import { createSetupServices } from "../../setup/create-setup-services.js";
 import type { SetupServices } from "../../setup/setup-services.js";
 import { AuditLog } from "../../store/audit-log.js";
@@ -93,6 +94,13 @@ export async function makeKit(
     const app = buildServer({
       audit,
       bridges: { pairing: new PairingStore(db) },
+      // no bridges run here: reminders are stored and listed, never due for delivery in these tests
+      reminders: createReminders({
+        db,
+        log: pino({ level: "silent" }),
+        outlet: () => undefined,
+        timezone: () => services.device.identity()?.timezone,
+      }),
       inference,
       store: new ConversationStore(db),
       token,
