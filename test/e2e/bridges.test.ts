@@ -5,6 +5,10 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { parse } from "yaml";
+import type { BridgeConfig } from "../../agent/src/bridges/config-schema.js";
+import { openBridgeSecrets } from "../../agent/src/secrets/bridge-secrets.js";
+import { loadDeviceKey } from "../../agent/src/secrets/device-key.js";
 import { readSetupCode } from "../../agent/src/setup/setup-code.js";
 import { requireBuiltCli, type StartedAgent, startCli } from "../api/cli-process.js";
 import { TEST_THREADS, testModelPath } from "../support/test-model.js";
@@ -70,6 +74,15 @@ class Stranger {
       JSON.stringify({ type: "message", id, chatId: `dm-${this.senderId}`, senderId: this.senderId, text }),
     );
   }
+}
+
+/** The config file's bridges with their sealed secrets opened with the data dir's device key. */
+function storedBridges(dataDir: string, configFile: string): Record<string, { token?: string }> {
+  const doc = parse(readFileSync(configFile, "utf8")) as { bridges?: Record<string, BridgeConfig> };
+  return openBridgeSecrets(loadDeviceKey(dataDir).key, doc.bridges ?? {}) as Record<
+    string,
+    { token?: string }
+  >;
 }
 
 async function setupApi(agent: StartedAgent, code: string, path: string, body: object): Promise<void> {
@@ -194,8 +207,11 @@ describe("bridges and pairing in chromium", () => {
       await shot(page, "bridges-04-dashboard-list");
       const saved = readFileSync(configFile, "utf8");
       expect(saved).toContain("# the owner's own notes");
-      expect(saved).toContain(FAMILY_TOKEN);
-      expect(saved).toContain(SITE_TOKEN);
+      // both tokens are saved sealed with the device key: not readable in the file, but they open
+      expect(saved).not.toContain(FAMILY_TOKEN);
+      expect(saved).not.toContain(SITE_TOKEN);
+      expect(storedBridges(dataDir, configFile).family?.token).toBe(FAMILY_TOKEN);
+      expect(storedBridges(dataDir, configFile).site?.token).toBe(SITE_TOKEN);
       expect(await page.content()).not.toContain(FAMILY_TOKEN);
 
       // a stranger writes over the family bridge and gets a pairing code, not the model
@@ -239,7 +255,7 @@ describe("bridges and pairing in chromium", () => {
       await page.getByRole("button", { name: "Save" }).click();
       await poll(() => page.getByRole("status").first().textContent()).toBe("Bridge site saved and started.");
       const edited = readFileSync(configFile, "utf8");
-      expect(edited).toContain(`token: ${SITE_TOKEN}`);
+      expect(storedBridges(dataDir, configFile).site?.token).toBe(SITE_TOKEN);
       expect(edited).toContain("dmPolicy: open");
       expect(stranger.ws.readyState).toBe(WebSocket.OPEN);
 
@@ -249,7 +265,7 @@ describe("bridges and pairing in chromium", () => {
       await poll(() => page.getByRole("status").first().textContent()).toBe("Bridge site removed.");
       await poll(() => page.locator('[data-bridge="site"]').count()).toBe(0);
       expect(stranger.ws.readyState).toBe(WebSocket.OPEN);
-      expect(readFileSync(configFile, "utf8")).not.toContain(SITE_TOKEN);
+      expect(storedBridges(dataDir, configFile).site).toBeUndefined();
       await shot(page, "bridges-08-removed");
 
       // the same screens in Chinese

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { readApiToken } from "../../agent/src/server/api-token.js";
 import { testModelPath } from "../support/test-model.js";
 import {
   agentctl,
@@ -168,7 +169,7 @@ describe("cluster-lb.yml with a real nginx", () => {
       expect(conf).toMatch(
         new RegExp(`server 127\\.0\\.0\\.1:${d.httpPort} weight=\\d+ max_fails=2 fail_timeout=10s;`),
       );
-      expect(readFileSync(join(d.dataDir, "api-token"), "utf8").trim()).toBe(poolToken);
+      expect(readApiToken(d.dataDir)).toBe(poolToken);
     }
     expect(conf).toMatch(/# pool-a: \d+(\.\d+)? tokens\/s/);
     expect(conf).toContain("proxy_next_upstream error timeout http_502 http_503;");

@@ -1,17 +1,9 @@
 import { spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readApiToken } from "../../agent/src/server/api-token.js";
 import { testModelPath } from "../support/test-model.js";
 import {
   agentctl,
@@ -81,7 +73,7 @@ function update(version: string, extra: string[] = []): Promise<{ code: number |
 }
 
 async function runningVersion(d: TestDevice): Promise<string> {
-  const token = readFileSync(join(d.dataDir, "api-token"), "utf8").trim();
+  const token = readApiToken(d.dataDir);
   const res = await fetch(`http://127.0.0.1:${d.httpPort}/admin/status`, {
     headers: { authorization: `Bearer ${token}` },
   });

@@ -10,6 +10,8 @@ import { Wizard } from "./wizard/wizard.js";
 /** Which top-level screen shows. */
 export const screen = signal<"loading" | "wizard" | "login" | "dashboard">("loading");
 export const username = signal<string>("");
+/** The logged-in account's role: a viewer sees status, playground and logs only (the server enforces it). */
+export const role = signal<"admin" | "viewer">("admin");
 
 /** Decides the screen: unconfigured → wizard; configured → dashboard when the session is live, else login. */
 export async function route(): Promise<void> {
@@ -19,9 +21,13 @@ export async function route(): Promise<void> {
     return;
   }
   try {
-    const me = await api<{ username: string; csrfToken: string }>("GET", "/api/session");
+    const me = await api<{ username: string; role: "admin" | "viewer"; csrfToken: string }>(
+      "GET",
+      "/api/session",
+    );
     csrfToken.value = me.csrfToken;
     username.value = me.username;
+    role.value = me.role;
     screen.value = "dashboard";
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) screen.value = "login";

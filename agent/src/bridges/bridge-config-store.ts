@@ -29,11 +29,14 @@ export class BridgeConfigStore {
    * @param file the config file the agent was started with (`--config`, or the device's), or null: changes
    *   then apply until the agent stops but are not saved.
    * @param manager the running bridges; `initial` must be the map it was last `apply`d with (config.bridges).
+   * @param seal turns an entry's secrets into sealed values before it is written (secrets at rest); default
+   *   none (written as given).
    */
   constructor(
     readonly file: string | null,
     private readonly manager: BridgeManager,
     initial: Record<string, BridgeConfig>,
+    private readonly seal: (id: string, entry: BridgeConfig) => BridgeConfig = (_id, entry) => entry,
   ) {
     this.running = { ...initial };
   }
@@ -58,7 +61,7 @@ export class BridgeConfigStore {
       const full = validateBridgeEntry(id, given);
       this.save((doc) => {
         if (!isMap(doc.get("bridges"))) doc.set("bridges", doc.createNode({}));
-        doc.setIn(["bridges", id], doc.createNode(given));
+        doc.setIn(["bridges", id], doc.createNode(this.seal(id, given as BridgeConfig)));
       });
       return this.applyMap(id, { ...this.running, [id]: full });
     });

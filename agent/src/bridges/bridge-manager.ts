@@ -4,6 +4,7 @@ import type { InferenceService } from "../inference/types.js";
 import type { ConversationStore } from "../store/conversation-store.js";
 import type { BackoffOptions } from "./backoff.js";
 import { BridgeRunner, type BridgeStatus } from "./bridge-runner.js";
+import type { ChatCommands } from "./chat-commands.js";
 import { type BridgeConfig, redactBridgeConfig } from "./config-schema.js";
 import { getBridgeDefinition } from "./registry.js";
 import type { BridgeLogger } from "./types.js";
@@ -23,6 +24,10 @@ export interface BridgeManagerOptions {
   flushIntervalMs?: number;
   /** Default system prompt of bridge conversations (a bridge's own `systemPrompt` wins). */
   systemPrompt?: string;
+  /** Chat commands a feature adds to every bridge (reminders). */
+  commands?: ChatCommands;
+  /** Called after a bridge (re)connected (reminders due while it was down are delivered then). */
+  onConnected?: (bridgeId: string) => void;
 }
 
 /** Status of one configured bridge, with its config minus secrets (safe for the API). */
@@ -83,6 +88,8 @@ export class BridgeManager {
           backoff: this.opts.backoff,
           flushIntervalMs: this.opts.flushIntervalMs,
           systemPrompt: this.opts.systemPrompt,
+          commands: this.opts.commands,
+          onConnected: (bridgeId) => this.opts.onConnected?.(bridgeId),
         });
         entry.runner.start();
       }

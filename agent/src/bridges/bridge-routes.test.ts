@@ -76,7 +76,9 @@ beforeEach(async () => {
   setup = created.services;
   setupCode = created.code as string;
   const now = new Date().toISOString();
-  db.prepare("INSERT INTO admin_users VALUES ('owner', 'x', ?, ?)").run(now, now);
+  db.prepare(
+    "INSERT INTO admin_users (username, password_hash, created_at, updated_at) VALUES ('owner', 'x', ?, ?)",
+  ).run(now, now);
   const { id, session } = setup.sessions.create("owner");
   headers = { cookie: `${SESSION_COOKIE}=${id}`, "x-csrf-token": session.csrfToken };
   chatPort = await freePort();

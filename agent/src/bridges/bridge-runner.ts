@@ -4,7 +4,9 @@ import type { InferenceService } from "../inference/types.js";
 import type { ConversationStore } from "../store/conversation-store.js";
 import { AccessPolicy } from "./access-policy.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
+import type { ChatCommands } from "./chat-commands.js";
 import { InboundDedup } from "./inbound-dedup.js";
+import type { OutboxEntry } from "./outbox.js";
 import { Outbox } from "./outbox.js";
 import { PairingStore } from "./pairing-store.js";
 import { ReplySender } from "./reply-sender.js";
@@ -25,6 +27,10 @@ export interface BridgeRunnerOptions {
   backoff?: BackoffOptions;
   /** Re-try pending outbox pieces this often while connected, ms. Default 30 000. */
   flushIntervalMs?: number;
+  /** Chat commands a feature adds (reminders). */
+  commands?: ChatCommands;
+  /** Called after every (re)connect, once the outbox flush started (reminders due while down go out). */
+  onConnected?: (bridgeId: string) => void;
 }
 
 export type BridgeState = "starting" | "connected" | "reconnecting" | "error" | "stopped";
@@ -91,6 +97,25 @@ export class BridgeRunner {
   private wiring: { sender: ReplySender; router: BridgeRouter } | undefined;
 
   /**
+   * Stores a message the agent starts itself (a reminder) in this bridge's outbox, chunked at the
+   * platform limit, synchronously so the caller can claim its own row in the same transaction. `key` is
+   * deterministic (storing it twice keeps one copy). Returns null before the first connection (the
+   * platform limits are not known yet): try again after `onConnected`.
+   */
+  storeOutbound(
+    key: string,
+    target: { chatId: string; threadId?: string },
+    text: string,
+  ): OutboxEntry[] | null {
+    return this.wiring ? this.wiring.sender.store(key, target, text) : null;
+  }
+
+  /** Sends pieces stored by `storeOutbound`; what cannot go now stays pending for the next flush. */
+  async sendOutbound(entries: OutboxEntry[]): Promise<void> {
+    if (this.current) await this.wiring?.sender.sendStored(entries);
+  }
+
+  /**
    * Router, reply sender and send queue live as long as the runner (not one connection), talking to the
    * current adapter through a proxy: a reply generated while the connection was down goes to the outbox
    * and is delivered after the reconnect, instead of being lost with the old connection.
@@ -149,6 +174,7 @@ export class BridgeRunner {
         senderRefillMs: this.opts.config.rateLimit
           ? 60_000 / this.opts.config.rateLimit.perMinute
           : undefined,
+        commands: this.opts.commands,
       });
       this.wiring = { sender, router };
     }
@@ -188,7 +214,9 @@ export class BridgeRunner {
         for (const warning of this.state.warnings) log.warn({ bridge: this.opts.id }, warning);
         const timer = setInterval(() => void sender.flush(), this.opts.flushIntervalMs ?? 30_000);
         timer.unref?.();
-        await sender.flush();
+        const flushed = sender.flush();
+        this.opts.onConnected?.(this.opts.id);
+        await flushed;
         const lost = await dropped;
         clearInterval(timer);
         if (lost) throw lost;

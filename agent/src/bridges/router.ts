@@ -2,6 +2,7 @@ import { UserError } from "../errors.js";
 import type { ChatMessage, InferenceService } from "../inference/types.js";
 import type { ConversationStore } from "../store/conversation-store.js";
 import type { AccessPolicy } from "./access-policy.js";
+import type { ChatCommands } from "./chat-commands.js";
 import { EditStreamer } from "./edit-streamer.js";
 import type { InboundDedup } from "./inbound-dedup.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -35,6 +36,8 @@ export interface RouterOptions {
    * the reply's storage each cost one commit instead of four. Default: runs `fn` as is.
    */
   atomic?: <T>(fn: () => T) => T;
+  /** Commands a feature adds (reminders); asked for any `/name` the router does not answer itself. */
+  commands?: ChatCommands;
 }
 
 /** What the synchronous first step decided. */
@@ -141,7 +144,7 @@ export class BridgeRouter {
     switch (name) {
       case "help":
       case "start":
-        return HELP_TEXT;
+        return this.opts.commands ? `${HELP_TEXT} ${this.opts.commands.help}` : HELP_TEXT;
       case "reset":
         this.opts.conversations.deleteConversation(conversationIdFor(this.opts.bridgeId, msg));
         return "Done: this conversation is forgotten.";
@@ -152,8 +155,16 @@ export class BridgeRouter {
         const model = inference.model ? inference.model.id : "none loaded";
         return `Model: ${model}. Queue: ${s.queueDepth} waiting, ${s.activeRequests} running. Last speed: ${s.lastTokensPerSecond.toFixed(1)} tokens/s.`;
       }
-      default:
-        return null;
+      default: {
+        const args = text.slice(1).replace(/^\S+\s*/, "");
+        const ctx = {
+          bridgeId: this.opts.bridgeId,
+          chatId: msg.chatId,
+          threadId: msg.threadId,
+          senderId: msg.senderId,
+        };
+        return name ? (this.opts.commands?.handle(ctx, name, args) ?? null) : null;
+      }
     }
   }
 

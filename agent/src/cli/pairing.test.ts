@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PairingStore } from "../bridges/pairing-store.js";
+import { AuditLog } from "../store/audit-log.js";
 import { openDatabase } from "../store/database.js";
 import { runCommand } from "./cli-test-kit.js";
 import { register } from "./pairing.js";
@@ -31,6 +32,13 @@ describe("clawbox pairing", () => {
       "Denied mallory-account on irc-lan.\n",
     );
     expect(store.isApproved("irc-lan", "alice-account")).toBe(true);
+    // the owner's decisions are in the audit log, as taken from the shell
+    expect(
+      new AuditLog(db).list().map((e) => `${e.action} ${e.target} ${e.actor.startsWith("cli:")}`),
+    ).toEqual([
+      `pairing.deny irc-lan/${b.request.code} true`,
+      `pairing.approve irc-lan/${a.request.code} true`,
+    ]);
     expect(store.isApproved("irc-lan", "mallory-account")).toBe(false);
     const listed = await run("pairing", "list", "--data-dir", tmp);
     expect(listed).toContain("No pending pairing codes.");

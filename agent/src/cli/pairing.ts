@@ -2,18 +2,25 @@ import type { Command } from "commander";
 import { PairingStore } from "../bridges/pairing-store.js";
 import { configDataDir, loadConfig } from "../config/load-config.js";
 import { openDatabase } from "../store/database.js";
+import { auditFromCli } from "./cli-audit.js";
 
 interface PairingCliOptions {
   dataDir?: string;
   config?: string;
 }
 
-/** Runs `fn` with a PairingStore on the data dir's database (WAL: safe while the agent runs). */
-function withStore<T>(opts: PairingCliOptions, fn: (store: PairingStore) => T): T {
+/**
+ * Runs `fn` with a PairingStore on the data dir's database (WAL: safe while the agent runs); `audit`
+ * records the owner's decision in the audit log.
+ */
+function withStore<T>(
+  opts: PairingCliOptions,
+  fn: (store: PairingStore, audit: (action: string, target: string) => void) => T,
+): T {
   const dataDir = opts.dataDir ?? configDataDir(loadConfig(opts.config).config);
   const db = openDatabase(dataDir);
   try {
-    return fn(new PairingStore(db));
+    return fn(new PairingStore(db), (action, target) => auditFromCli({ db }, action, target));
   } finally {
     db.close();
   }
@@ -61,7 +68,11 @@ export function register(program: Command): void {
       .argument("<code>")
       .description("Let this sender talk to the assistant"),
   ).action((bridgeId: string, code: string, opts: PairingCliOptions) => {
-    const req = withStore(opts, (s) => s.approve(bridgeId, code));
+    const req = withStore(opts, (s, audit) => {
+      const approved = s.approve(bridgeId, code);
+      audit("pairing.approve", `${bridgeId}/${code}`);
+      return approved;
+    });
     process.stdout.write(`Approved ${req.senderName ?? req.senderId} on ${bridgeId}.\n`);
   });
   common(
@@ -71,7 +82,11 @@ export function register(program: Command): void {
       .argument("<code>")
       .description("Refuse this pairing request"),
   ).action((bridgeId: string, code: string, opts: PairingCliOptions) => {
-    const req = withStore(opts, (s) => s.deny(bridgeId, code));
+    const req = withStore(opts, (s, audit) => {
+      const denied = s.deny(bridgeId, code);
+      audit("pairing.deny", `${bridgeId}/${code}`);
+      return denied;
+    });
     process.stdout.write(`Denied ${req.senderName ?? req.senderId} on ${bridgeId}.\n`);
   });
 }

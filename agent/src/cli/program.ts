@@ -96,6 +96,12 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./pairing.js")).register,
   },
   {
+    name: "accounts",
+    term: "accounts <list|add|remove>",
+    summary: "Dashboard accounts: admins and viewers",
+    load: async () => (await import("./accounts.js")).register,
+  },
+  {
     name: "backup",
     term: "backup <passphrase|create|list|restore>",
     summary: "Encrypted backups: create, list, restore",

@@ -1,5 +1,5 @@
 /** Key names whose values are secrets (tokens, passwords, keys of bridges added later). */
-const SECRET_KEY = /(token|secret|password|passphrase|apikey|api_key|privatekey|private_key)$/i;
+export const SECRET_KEY = /(token|secret|password|passphrase|apikey|api_key|privatekey|private_key)$/i;
 
 /**
  * A deep copy of `value` with every secret-looking key's value replaced by "[redacted]", for

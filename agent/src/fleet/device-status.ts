@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statfsSync } from "node:fs";
 import { uptime } from "node:os";
 import { dirname, join } from "node:path";
+import { readApiToken } from "../server/api-token.js";
 import { VERSION } from "../version.js";
 
 /**
@@ -52,13 +53,18 @@ export interface DeviceStatusOptions {
 
 /**
  * Collects the device status. When `<dataDir>/agent-url` names an agent that answers, its `/healthz` and
- * `/admin/status` (bearer token from `<dataDir>/api-token`) give version, model, uptime and tokens/s;
+ * `/admin/status` (bearer token from `<dataDir>/api-token`, opened with the device key) give version, model, uptime and tokens/s;
  * otherwise health is "down" with the reason, and the rest is what can be read locally. Never throws for
  * a missing agent, token or sensor.
  */
 export async function collectDeviceStatus(opts: DeviceStatusOptions): Promise<DeviceStatus> {
   const url = readTrimmed(join(opts.dataDir, "agent-url"));
-  const token = readTrimmed(join(opts.dataDir, "api-token"));
+  let token: string | null = null;
+  try {
+    token = readApiToken(opts.dataDir); // sealed with the device key: opened, never read raw
+  } catch {
+    // unreadable or sealed with another key: status without the agent's own figures
+  }
   const status: DeviceStatus = {
     version: VERSION,
     health: "down",

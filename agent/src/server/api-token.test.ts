@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -33,7 +33,18 @@ describe("API token", () => {
     expect(statSync(tokenPath(dataDir)).mode & 0o777).toBe(0o600);
     expect(ensureApiToken(dataDir)).toBe(token);
     expect(readApiToken(dataDir)).toBe(token);
-    expect(readdirSync(dataDir)).toEqual(["api-token"]);
+    // the token and the device key it is sealed with; the file never holds the token in clear
+    expect(readdirSync(dataDir).sort()).toEqual(["api-token", "device-key"]);
+    expect(readFileSync(tokenPath(dataDir), "utf8")).not.toContain(token);
+  });
+
+  it("seals a plain token left by an older release without changing it", () => {
+    const plain = generateApiToken();
+    writeFileSync(tokenPath(dir), `${plain}\n`, { mode: 0o600 });
+    expect(readApiToken(dir)).toBe(plain);
+    expect(ensureApiToken(dir)).toBe(plain);
+    expect(readFileSync(tokenPath(dir), "utf8")).toMatch(/^enc\.v1\./);
+    expect(readApiToken(dir)).toBe(plain);
   });
 
   it("tightens a token file readable by others", () => {

@@ -3,11 +3,16 @@ import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../config/atomic-write.js";
 import { UserError } from "../errors.js";
+import { loadDeviceKey } from "../secrets/device-key.js";
+import { isSealed, seal, unseal } from "../secrets/sealed-secret.js";
+
+/** Authenticated context of the sealed token (sealed-secret.ts). */
+const TOKEN_CONTEXT = "api-token";
 
 /** Prefix that makes a clawbox API token recognisable (in configs, leaked-secret scanners). */
 export const TOKEN_PREFIX = "cbx_";
 
-/** The token file inside a data dir: `<dataDir>/api-token` (mode 0600). */
+/** The token file inside a data dir: `<dataDir>/api-token` (mode 0600), sealed with the device key. */
 export function tokenPath(dataDir: string): string {
   return join(dataDir, "api-token");
 }
@@ -18,10 +23,16 @@ export function generateApiToken(): string {
 }
 
 /**
- * The stored token of a data dir, or null when none was generated yet. Throws UserError when the file
- * exists but cannot be read (permissions) or does not hold a clawbox token.
+ * The stored token of a data dir, or null when none was generated yet. The file holds it sealed with the
+ * device key (AES-256-GCM, sealed-secret.ts); a plain token from an older release is read as is (and
+ * sealed by `ensureApiToken` at the agent's start). Throws UserError when the file exists but cannot be
+ * read (permissions), does not open with the device key (E_SECRET_SEALED), or holds no clawbox token.
  */
 export function readApiToken(dataDir: string): string | null {
+  return readStoredToken(dataDir)?.token ?? null;
+}
+
+function readStoredToken(dataDir: string): { token: string; sealed: boolean } | null {
   const file = tokenPath(dataDir);
   let text: string;
   try {
@@ -35,26 +46,29 @@ export function readApiToken(dataDir: string): string | null {
       cause: err,
     });
   }
-  const token = text.trim();
+  const stored = text.trim();
+  const token = isSealed(stored) ? unseal(loadDeviceKey(dataDir).key, stored, TOKEN_CONTEXT) : stored;
   if (!token.startsWith(TOKEN_PREFIX) || token.length < TOKEN_PREFIX.length + 32) {
     throw new UserError(`the API token file ${file} does not hold a clawbox token`, {
       code: "E_TOKEN",
       fix: "run `clawbox token --rotate` to write a new one (clients must then use the new token)",
     });
   }
-  return token;
+  return { token, sealed: isSealed(stored) };
 }
 
 /**
  * Returns the data dir's token, generating and storing one on first use (atomic write, mode 0600,
- * data dir created with mode 0700). A token file with wider permissions is tightened to 0600.
+ * data dir created with mode 0700). A token file with wider permissions is tightened to 0600; a plain
+ * token (older release) is rewritten sealed — the token itself stays the same, clients keep working.
  */
 export function ensureApiToken(dataDir: string): string {
-  const existing = readApiToken(dataDir);
+  const existing = readStoredToken(dataDir);
   if (existing !== null) {
+    if (!existing.sealed) return writeToken(dataDir, existing.token);
     const file = tokenPath(dataDir);
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-    return existing;
+    return existing.token;
   }
   return writeToken(dataDir, generateApiToken());
 }
@@ -66,7 +80,8 @@ export function rotateApiToken(dataDir: string): string {
 
 function writeToken(dataDir: string, token: string): string {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  writeFileAtomic(tokenPath(dataDir), `${token}\n`, { mode: 0o600 });
+  const sealed = seal(loadDeviceKey(dataDir).key, token, TOKEN_CONTEXT);
+  writeFileAtomic(tokenPath(dataDir), `${sealed}\n`, { mode: 0o600 });
   return token;
 }
 

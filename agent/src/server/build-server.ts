@@ -8,16 +8,23 @@ import Fastify, {
 import { type BridgeRoutesOptions, bridgeRoutes } from "../bridges/bridge-routes.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import type { InferenceService, ModelLoadSpec } from "../inference/types.js";
+import { reminderRoutes } from "../reminders/reminder-routes.js";
+import type { Reminders } from "../reminders/reminders.js";
 import type { SetupServices } from "../setup/setup-services.js";
+import type { AuditLog } from "../store/audit-log.js";
 import type { ConversationStore } from "../store/conversation-store.js";
+import { registerAuditHook } from "./audit-hook.js";
 import { bearerAuth } from "./auth.js";
 import { registerCors } from "./cors.js";
 import { registerErrorHandling } from "./error-handler.js";
 import { createServerMetrics } from "./metrics.js";
+import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
+import { adminAuditRoutes, dashboardAuditRoutes } from "./routes/audit.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { completionsRoutes } from "./routes/completions.js";
 import { type DashboardServices, dashboardRoutes } from "./routes/dashboard.js";
+import { dashboardChatRoutes } from "./routes/dashboard-chat.js";
 import { embeddingsRoutes } from "./routes/embeddings.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -63,6 +70,10 @@ export interface ServerDeps {
   operations?: OperationsServices;
   /** Runs first on every request (e.g. httpsRedirect on the plain-HTTP port of a device). */
   onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** The audit log: every admin action is recorded (audit-hook.ts) and listed; absent → not audited. */
+  audit?: AuditLog;
+  /** Reminders for the dashboard API (needs `setup`). */
+  reminders?: Reminders;
 }
 
 /**
@@ -95,6 +106,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       reply.elapsedTime,
     );
   });
+  if (deps.audit) registerAuditHook(app, deps.audit);
   registerCors(app, deps.config.server.corsOrigins);
   app.register(healthRoutes, { deps });
   // The token can be rotated from the dashboard; the hook reads the current one on every request.
@@ -108,6 +120,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     secured.register(modelsRoutes, { deps });
     secured.register(adminRoutes, { deps });
     secured.register(metricsRoutes, { metrics });
+    if (deps.audit) secured.register(adminAuditRoutes, { audit: deps.audit });
   });
   if (deps.setup) {
     const setup = deps.setup;
@@ -128,6 +141,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.setup && deps.bridges) app.register(bridgeRoutes, { ...deps.bridges, setup: deps.setup });
   if (deps.setup && deps.operations)
     app.register(operationsRoutes, { setup: deps.setup, ops: deps.operations });
+  if (deps.setup) {
+    app.register(accountRoutes, { setup: deps.setup });
+    app.register(dashboardChatRoutes, { deps, setup: deps.setup });
+    if (deps.audit) app.register(dashboardAuditRoutes, { setup: deps.setup, audit: deps.audit });
+    if (deps.reminders) app.register(reminderRoutes, { setup: deps.setup, reminders: deps.reminders });
+  }
   if (deps.webRoot) app.register(webAppRoutes, { root: deps.webRoot });
   return app;
 }

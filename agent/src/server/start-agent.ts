@@ -19,10 +19,14 @@ import type { Scheduler } from "../jobs/scheduler.js";
 import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
 import { REPO_ROOT } from "../paths.js";
+import { createReminders } from "../reminders/reminders.js";
+import { loadDeviceKey } from "../secrets/device-key.js";
+import { sealedBridges } from "../secrets/sealed-bridges.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
 import { SettingsStore } from "../setup/settings-store.js";
 import type { HardwareOverview } from "../setup/setup-services.js";
+import { AuditLog } from "../store/audit-log.js";
 import { ConversationStore } from "../store/conversation-store.js";
 import { openDatabase } from "../store/database.js";
 import { startIdleCheckpoints } from "../store/idle-checkpoints.js";
@@ -142,7 +146,11 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   // WAL checkpoints (the only fsync of a commit) run when the database is quiet, not inside a reply.
   cleanups.push(startIdleCheckpoints(db));
   try {
+    const deviceKey = loadDeviceKey(dataDir);
+    logger.info({ source: deviceKey.source }, "device key for secrets at rest");
     const token = ensureApiToken(dataDir);
+    // Bridge secrets: opened for the adapters; plain ones in the config file are sealed in place now.
+    const bridgeSecrets = sealedBridges(deviceKey.key, config.bridges ?? {}, opts.configFile ?? null, logger);
     const store = new ConversationStore(db);
     const report = await opts.detect();
     const runtime = decideRuntime(report, opts.profiles, config.inference);
@@ -191,6 +199,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         return modelStore.pull(ref, pullOpts);
       },
       secureCookies: false,
+      deviceKey: deviceKey.key,
       hardware: opts.hardwareOverview
         ? () =>
             opts.hardwareOverview?.(
@@ -233,9 +242,25 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     scheduler.start();
     // stopped before the database closes (cleanups run in reverse): a running backup finishes first
     cleanups.push(() => scheduler.stop());
-    const bridges = new BridgeManager({ db, inference, conversations: store, log: logger });
-    await bridges.apply(config.bridges ?? {});
+    const reminders = createReminders({
+      db,
+      log: logger,
+      outlet: (id) => bridges.runner(id),
+      timezone: () => setup.device.identity()?.timezone,
+    });
+    const bridges = new BridgeManager({
+      db,
+      inference,
+      conversations: store,
+      log: logger,
+      commands: reminders.commands,
+      // Reminders that fell due while a bridge was down (or the agent was off) go out as it connects.
+      onConnected: () => void reminders.scheduler.tick(),
+    });
+    await bridges.apply(bridgeSecrets.open);
     cleanups.push(() => bridges.close());
+    reminders.scheduler.start();
+    cleanups.push(() => reminders.scheduler.stop());
     const tls = loadTls(config);
     setup.secureCookies = tls !== null;
     let chatRequests = 0;
@@ -266,9 +291,16 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         configText: opts.configText,
       },
       webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
+      audit: new AuditLog(db),
+      reminders,
       bridges: {
         manager: bridges,
-        configStore: new BridgeConfigStore(opts.configFile ?? null, bridges, config.bridges ?? {}),
+        configStore: new BridgeConfigStore(
+          opts.configFile ?? null,
+          bridges,
+          bridgeSecrets.open,
+          bridgeSecrets.seal,
+        ),
         pairing: new PairingStore(db),
       },
     };

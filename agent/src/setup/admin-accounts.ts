@@ -2,9 +2,17 @@ import type { Database } from "better-sqlite3";
 import { UserError } from "../errors.js";
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyPassword } from "./password.js";
 import { passwordProblems } from "./password-strength.js";
+import type { Role } from "./sessions.js";
 import { validateUsername } from "./validate.js";
 
-/** Admin accounts (`admin_users` table) with scrypt password hashes. */
+/** A dashboard account as lists show it (never the hash). */
+export interface Account {
+  username: string;
+  role: Role;
+  createdAt: string;
+}
+
+/** Dashboard accounts (`admin_users` table) with scrypt password hashes and a role (admin or viewer). */
 export class AdminAccounts {
   #dummyHash: Promise<string> | undefined;
 
@@ -20,6 +28,18 @@ export class AdminAccounts {
    * "weak password: too-short, common" so the web app can show each in the user's language).
    */
   async setAdmin(username: string, password: string): Promise<void> {
+    const hash = await this.checkedHash(username, password);
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        "INSERT INTO admin_users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, 'admin', ?, ?) " +
+          "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = 'admin', updated_at = excluded.updated_at",
+      )
+      .run(username, hash, now, now);
+  }
+
+  /** Validates the name and the password's strength (E_USERNAME, E_WEAK_PASSWORD) and hashes it. */
+  private async checkedHash(username: string, password: string): Promise<string> {
     validateUsername(username);
     const problems = passwordProblems(password, username);
     if (problems.length > 0) {
@@ -28,14 +48,61 @@ export class AdminAccounts {
         fix: "choose a longer password (at least 10 characters) that is not a common one and not your user name",
       });
     }
-    const hash = await hashPassword(password, this.scrypt);
+    return hashPassword(password, this.scrypt);
+  }
+
+  /**
+   * Adds an account with `role` (the dashboard's and `clawbox accounts add`'s way to make a viewer).
+   * Throws UserError E_USERNAME, E_WEAK_PASSWORD, or E_ACCOUNT_EXISTS (409) when the name is taken.
+   */
+  async addAccount(username: string, password: string, role: Role): Promise<Account> {
+    const hash = await this.checkedHash(username, password);
     const now = new Date().toISOString();
-    this.db
+    const info = this.db
       .prepare(
-        "INSERT INTO admin_users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+        "INSERT OR IGNORE INTO admin_users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
       )
-      .run(username, hash, now, now);
+      .run(username, hash, role, now, now);
+    if (info.changes === 0) {
+      throw new UserError(`an account named "${username}" exists already`, {
+        code: "E_ACCOUNT_EXISTS",
+        status: 409,
+        fix: "pick another name, or remove the old account first",
+      });
+    }
+    return { username, role, createdAt: now };
+  }
+
+  /** Every account with its role, oldest first. */
+  accounts(): Account[] {
+    return this.db
+      .prepare(
+        "SELECT username, role, created_at AS createdAt FROM admin_users ORDER BY created_at, username",
+      )
+      .all() as Account[];
+  }
+
+  /**
+   * Removes an account (its sessions end with it: ON DELETE CASCADE). Throws UserError E_NOT_FOUND (404)
+   * for an unknown name and E_LAST_ADMIN (409) for the only admin (the device would have no admin left).
+   */
+  removeAccount(username: string): void {
+    const tx = this.db.transaction(() => {
+      const role = this.db.prepare("SELECT role FROM admin_users WHERE username = ?").pluck().get(username);
+      if (!role) {
+        throw new UserError(`there is no account named "${username}"`, { code: "E_NOT_FOUND", status: 404 });
+      }
+      const admins = this.db.prepare("SELECT COUNT(*) FROM admin_users WHERE role = 'admin'").pluck().get();
+      if (role === "admin" && admins === 1) {
+        throw new UserError("this is the only admin account", {
+          code: "E_LAST_ADMIN",
+          status: 409,
+          fix: "add another admin first",
+        });
+      }
+      this.db.prepare("DELETE FROM admin_users WHERE username = ?").run(username);
+    });
+    tx();
   }
 
   /** Deletes every account except `keep` (the wizard allows one admin; re-running step 2 renames it). */

@@ -33,6 +33,8 @@ export interface CreateSetupOptions {
   /** Config file, loader and store lookup for the wizard's model choice (absent: the choice is only remembered). */
   modelChoice?: Omit<ModelChoiceDeps, "settings">;
   scrypt?: ScryptParams;
+  /** Seals session secrets at rest (secrets/device-key.ts); absent → stored as they are (tests). */
+  deviceKey?: Buffer;
 }
 
 /**
@@ -54,7 +56,7 @@ export function createSetupServices(o: CreateSetupOptions): { services: SetupSer
     flow,
     admins,
     device,
-    sessions: new SessionStore(o.db),
+    sessions: new SessionStore(o.db, Date.now, o.deviceKey),
     system: o.system,
     setupCode: () => (flow.isConfigured() ? null : readSetupCode(o.dataDir)),
     setupAddresses: addressPolicy([...LOCAL_RANGES, ...(o.allowFrom ?? [])]),

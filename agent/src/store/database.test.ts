@@ -38,7 +38,7 @@ describe("openDatabase", () => {
   });
 
   it("applies only new migrations, in order", () => {
-    const next = MIGRATIONS.length + 1;
+    const next = Math.max(...MIGRATIONS.map((m) => m.version)) + 1;
     const extra = [...MIGRATIONS, { version: next, name: "extra", sql: "CREATE TABLE extra (x INTEGER)" }];
     expect(migrate(db, extra)).toEqual([next]);
     expect(migrate(db, extra)).toEqual([]);

@@ -121,6 +121,58 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bridge_outbox_sent_at ON bridge_outbox (status, sent_at);
     `,
   },
+  {
+    version: 5,
+    name: "reminders and scheduled messages",
+    sql: `
+      CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        bridge_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        created_by TEXT NOT NULL,
+        text TEXT NOT NULL,
+        cron TEXT,
+        label TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        next_run_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('active', 'done', 'cancelled')),
+        runs INTEGER NOT NULL DEFAULT 0,
+        last_run_at TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX reminders_due ON reminders (status, next_run_at);
+      CREATE INDEX reminders_chat ON reminders (bridge_id, chat_id, status);
+    `,
+  },
+  {
+    version: 6,
+    name: "append-only audit log",
+    sql: `
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        ip TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+        detail TEXT
+      );
+      CREATE INDEX audit_log_at ON audit_log (at DESC);
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    `,
+  },
+  {
+    version: 7,
+    name: "dashboard account roles",
+    sql: `
+      ALTER TABLE admin_users ADD COLUMN role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('admin', 'viewer'));
+    `,
+  },
 ];
 
 /**

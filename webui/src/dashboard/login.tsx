@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { ApiError, api, csrfToken } from "../api.js";
-import { screen, username } from "../app.js";
+import { role, screen, username } from "../app.js";
 import { ErrorLine, Field, formValue, Submit, useAction } from "../form.js";
 import { t } from "../i18n/i18n.js";
 
@@ -21,9 +21,14 @@ export function Login() {
             password: formValue(e.currentTarget, "password"),
           };
           void run(async () => {
-            const r = await api<{ username: string; csrfToken: string }>("POST", "/api/session", body);
+            const r = await api<{ username: string; role: "admin" | "viewer"; csrfToken: string }>(
+              "POST",
+              "/api/session",
+              body,
+            );
             csrfToken.value = r.csrfToken;
             username.value = r.username;
+            role.value = r.role;
             screen.value = "dashboard";
           });
         }}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, readSse } from "../api.js";
+import { role } from "../app.js";
 import { ErrorLine, Field } from "../form.js";
 import { t } from "../i18n/i18n.js";
 
@@ -11,6 +12,7 @@ interface Msg {
 /**
  * Chat playground: streams replies from the OpenAI-compatible API (`stream: true`) with the device's API
  * token, fetched through the session. The conversation id keeps the model's KV cache warm between turns.
+ * A viewer (no API token) chats through `POST /api/dashboard/chat`, answered whole.
  */
 export function Playground() {
   const [token, setToken] = useState("");
@@ -21,7 +23,8 @@ export function Playground() {
   const abort = useRef<AbortController | null>(null);
   const [conversation] = useState(() => `playground-${crypto.randomUUID()}`);
   useEffect(() => {
-    void api<{ token: string }>("GET", "/api/dashboard/token").then((r) => setToken(r.token));
+    if (role.value === "admin")
+      void api<{ token: string }>("GET", "/api/dashboard/token").then((r) => setToken(r.token));
     return () => abort.current?.abort();
   }, []);
   const box = useRef<HTMLTextAreaElement>(null);
@@ -37,6 +40,14 @@ export function Playground() {
     abort.current = controller;
     let reply = "";
     try {
+      if (role.value === "viewer") {
+        const r = await api<{ text: string }>("POST", "/api/dashboard/chat", {
+          messages: history,
+          conversationId: conversation,
+        });
+        setMessages([...history, { role: "assistant", content: r.text }]);
+        return;
+      }
       await readSse(
         "/v1/chat/completions",
         {

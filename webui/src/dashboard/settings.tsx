@@ -5,6 +5,7 @@ import { t } from "../i18n/i18n.js";
 import { WifiPicker } from "../wifi-picker.js";
 import { CopyBox, curlExample } from "../wizard/steps-connect.js";
 import type { SshKey } from "../wizard/types.js";
+import { Accounts } from "./accounts.js";
 
 /** Settings: device, network, API token (rotate), SSH keys, backup download. */
 export function Settings() {
@@ -156,6 +157,7 @@ export function Settings() {
         </a>
       </section>
       <ErrorLine error={error} />
+      <Accounts />
     </div>
   );
 }

@@ -450,6 +450,45 @@ export const en = {
     "Replaces conversations, settings, bridges and pairings with the backup's, then restarts the agent.",
   "ops.restoreStart": "Restore and restart",
   "ops.restarting": "Restored. The agent is restarting; log in again in a moment.",
+  "dash.reminders": "Reminders",
+  "dash.audit": "Audit log",
+  "audit.help":
+    "Every administrative action: who, when, from which address, and how it ended. Entries cannot be changed or deleted.",
+  "audit.action": "Action",
+  "audit.filter": "Filter",
+  "audit.empty": "No entries.",
+  "audit.when": "When",
+  "audit.who": "Who",
+  "audit.from": "From",
+  "audit.target": "Target",
+  "audit.outcome": "Outcome",
+  "audit.ok": "done",
+  "audit.denied": "denied",
+  "audit.failed": "failed",
+  "reminders.help":
+    "Reminders set in chat (/remind 18:30 call mum, /every weekday 08:00 …) or here. Times are in the device's time zone: {timezone}.",
+  "reminders.empty": "No reminders.",
+  "reminders.every": "every {label},",
+  "reminders.next": "next {when}",
+  "reminders.remove": "Remove",
+  "reminders.add": "Add a reminder",
+  "reminders.bridge": "Bridge",
+  "reminders.chat": "Chat id",
+  "reminders.chatHelp":
+    "The chat the reminder is sent to (as the bridge names it, e.g. a Telegram chat id or an IRC nick).",
+  "reminders.when": "When",
+  "reminders.whenHelp":
+    "18:30, tomorrow 09:00, 2027-01-31 08:00, in 20m — or with “repeat”: weekday 08:00, mon,thu 19:00, day 07:15.",
+  "reminders.repeat": "Repeat",
+  "reminders.text": "Message",
+  "reminders.save": "Add",
+  "accounts.title": "Accounts",
+  "accounts.help":
+    "Admins can change everything. Viewers see the status and logs and can chat, nothing else.",
+  "accounts.admin": "admin",
+  "accounts.viewer": "viewer",
+  "accounts.role": "Role",
+  "accounts.add": "Add account",
 } as const;
 
 export type MessageKey = keyof typeof en;

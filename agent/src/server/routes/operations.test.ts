@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConversationStore } from "../../store/conversation-store.js";
-import { completeSetup, type Kit, makeKit } from "./setup-test-kit.js";
+import { finishSetup, type Kit, makeKit } from "./setup-test-kit.js";
 
 /**
  * The dashboard's jobs and backups API and the wizard's restore, over the real server, setup services,
@@ -25,7 +25,7 @@ async function login(k: Kit) {
 
 beforeEach(async () => {
   kit = await makeKit();
-  await completeSetup(kit);
+  await finishSetup(kit);
 });
 afterEach(async () => {
   await kit.close();

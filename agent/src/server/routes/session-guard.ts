@@ -4,6 +4,7 @@ import type { Session } from "../../setup/sessions.js";
 import type { SetupServices } from "../../setup/setup-services.js";
 import { tokensEqual } from "../api-token.js";
 import { readCookie, SESSION_COOKIE } from "../http-cookie.js";
+import { enforceRole } from "./role-policy.js";
 
 const sessions = new WeakMap<FastifyRequest, Session>();
 
@@ -17,6 +18,7 @@ export function sessionOf(request: FastifyRequest): Session | undefined {
  * method other than GET/HEAD, the session's CSRF token in `X-CSRF-Token` (else 403 E_CSRF). The token
  * cannot be read by another site (it comes from a same-origin JSON answer), and SameSite=Strict keeps the
  * cookie off cross-site requests anyway: two independent defences (OWASP CSRF Prevention Cheat Sheet).
+ * Then the account's role: a viewer outside role-policy.ts VIEWER_ROUTES gets 403 E_ADMIN_ONLY.
  */
 export function sessionGuard(s: SetupServices) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
@@ -39,5 +41,6 @@ export function sessionGuard(s: SetupServices) {
       }
     }
     sessions.set(request, session);
+    enforceRole(request, session);
   };
 }

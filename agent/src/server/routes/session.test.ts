@@ -1,12 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { completeSetup, type Kit, makeKit } from "./setup-test-kit.js";
+import { finishSetup, type Kit, makeKit } from "./setup-test-kit.js";
 
 let kit: Kit;
 beforeEach(async () => {
   kit = await makeKit();
-  await completeSetup(kit);
+  await finishSetup(kit, "purple-tractor-sings");
 });
 afterEach(async () => {
   await kit.close();
@@ -32,7 +32,7 @@ describe("session login", () => {
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).not.toMatch(/Secure/);
     const me = await kit.app.inject({ method: "GET", url: "/api/session", headers: { cookie } });
-    expect(me.json()).toEqual({ username: "owner", csrfToken: csrf });
+    expect(me.json()).toEqual({ username: "owner", role: "admin", csrfToken: csrf });
   });
 
   it("refuses a wrong password (401) and rate-limits an address after 5 failures (429)", async () => {

@@ -7,9 +7,9 @@ import { sessionGuard, sessionOf } from "./session-guard.js";
 
 /**
  * Dashboard login:
- * - `POST /api/session {username, password}` → 200 `{username, csrfToken}` + session cookie; wrong →
+ * - `POST /api/session {username, password}` → 200 `{username, role, csrfToken}` + session cookie; wrong →
  *   401 E_LOGIN; more than 5 failures a minute from one address → 429 (Retry-After);
- * - `GET /api/session` → `{username, csrfToken}` or 401 (the web app asks at start);
+ * - `GET /api/session` → `{username, role, csrfToken}` or 401 (the web app asks at start);
  * - `DELETE /api/session` (needs X-CSRF-Token) → logs out and clears the cookie.
  */
 export const sessionRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async (app, { setup: s }) => {
@@ -54,7 +54,7 @@ export const sessionRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async
         sessionCookie(id, { secure: s.secureCookies, maxAgeSeconds: SESSION_TTL_MS / 1000 }),
       );
       request.log.info({ username }, "login");
-      return { username: session.username, csrfToken: session.csrfToken };
+      return { username: session.username, role: session.role, csrfToken: session.csrfToken };
     },
   );
 
@@ -62,7 +62,7 @@ export const sessionRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async
     secured.addHook("onRequest", sessionGuard(s));
     secured.get("/api/session", async (request) => {
       const session = sessionOf(request);
-      return { username: session?.username, csrfToken: session?.csrfToken };
+      return { username: session?.username, role: session?.role, csrfToken: session?.csrfToken };
     });
     secured.delete("/api/session", async (request, reply) => {
       s.sessions.delete(readCookie(request.headers.cookie, SESSION_COOKIE));

@@ -5,13 +5,16 @@ import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { applyPendingRestore, BackupService } from "../../backup/backup-service.js";
+import { PairingStore } from "../../bridges/pairing-store.js";
 import { defaultConfig } from "../../config/load-config.js";
 import type { InferenceService, LoadedModelInfo, ModelLoadSpec } from "../../inference/types.js";
 import { ManualClock } from "../../jobs/clock.js";
 import { createAgentScheduler } from "../../jobs/create-jobs.js";
 import { ModelStore } from "../../models/store.js";
+import { createReminders } from "../../reminders/reminders.js";
 import { createSetupServices } from "../../setup/create-setup-services.js";
 import type { SetupServices } from "../../setup/setup-services.js";
+import { AuditLog } from "../../store/audit-log.js";
 import { ConversationStore } from "../../store/conversation-store.js";
 import { openDatabase } from "../../store/database.js";
 import { RecordingSystemActions } from "../../system/recording-system-actions.js";
@@ -58,9 +61,11 @@ export interface Kit {
   setup: SetupServices;
   code: string | null;
   token: string;
-  inference: LoadOnlyInference;
+  inference: InferenceService;
   /** How often the routes asked for a restart (a staged restore); `restart()` applies it like the CLI. */
   restartRequests: number;
+  /** The audit log the server records into. */
+  audit: AuditLog;
   /** Closes app + database and builds them again over the same data dir ("restart"). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -70,7 +75,9 @@ export interface Kit {
 const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 /** Builds the real server with real setup services over a temp data dir (SQLite, recording system actions). */
-export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Kit> {
+export async function makeKit(
+  opts: { env?: NodeJS.ProcessEnv; inference?: () => InferenceService } = {},
+): Promise<Kit> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-setup-"));
   const kit = {} as Kit;
   kit.restartRequests = 0;
@@ -78,7 +85,7 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
     applyPendingRestore(dataDir, null);
     const db = openDatabase(dataDir);
     const store = new ModelStore(join(dataDir, "models"), { catalogue: [], env: opts.env ?? {} });
-    const inference = new LoadOnlyInference();
+    const inference = opts.inference?.() ?? new LoadOnlyInference();
     const { services, code } = createSetupServices({
       db,
       dataDir,
@@ -107,7 +114,17 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
       deviceTimezone: () => null,
       log: { info() {}, warn() {} },
     });
+    const audit = new AuditLog(db);
     const app = buildServer({
+      audit,
+      bridges: { pairing: new PairingStore(db) },
+      // no bridges run here: reminders are stored and listed, never due for delivery in these tests
+      reminders: createReminders({
+        db,
+        log: pino({ level: "silent" }),
+        outlet: () => undefined,
+        timezone: () => services.device.identity()?.timezone,
+      }),
       inference,
       store: new ConversationStore(db),
       token,
@@ -125,7 +142,7 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
       resolveModel: async (ref) => ({ id: ref, path: ref, contextSize: 256, threads: 1, gpuLayers: 0 }),
     });
     await app.ready();
-    Object.assign(kit, { dataDir, db, app, setup: services, code, token, inference });
+    Object.assign(kit, { dataDir, db, app, setup: services, code, token, inference, audit });
   };
   await open();
   kit.restart = async () => {
@@ -142,11 +159,14 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
   return kit;
 }
 
-/** Walks the wizard's required steps (admin "owner" / "purple-tractor-sings", device "box" in UTC) and finishes. */
-export async function completeSetup(kit: Kit): Promise<void> {
+/**
+ * Runs the wizard's required steps through the setup API (admin `owner` with `password`, device "box" in
+ * UTC, finish), as a finished device has them. Throws when setup does not finish.
+ */
+export async function finishSetup(kit: Kit, password = "purple-tractor-sings"): Promise<void> {
   const headers = { "x-setup-code": kit.code as string };
   const post = (url: string, payload: object) => kit.app.inject({ method: "POST", url, headers, payload });
-  await post("/api/setup/admin", { username: "owner", password: "purple-tractor-sings" });
+  await post("/api/setup/admin", { username: "owner", password });
   await post("/api/setup/device", { name: "box", timezone: "UTC" });
   const done = await post("/api/setup/finish", {});
   if (done.statusCode !== 200) throw new Error(`setup did not finish: ${done.body}`);
