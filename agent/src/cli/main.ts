@@ -35,6 +35,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ["setup-code", async () => (await import("./setup-code.js")).register],
   ["pairing", async () => (await import("./pairing.js")).register],
   ["fleet", async () => (await import("./fleet.js")).register],
+  ["seed", async () => (await import("./seed.js")).register],
 ];
 
 /**
