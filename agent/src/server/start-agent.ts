@@ -14,8 +14,10 @@ import type { InferenceService, LoadedModelInfo } from "../inference/types.js";
 import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
 import { REPO_ROOT } from "../paths.js";
+import { SEED_ADMIN_FILE, SEED_ERROR_FILE } from "../seed/seed-paths.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
+import type { SeedFiles } from "../setup/seed-admin.js";
 import { SettingsStore } from "../setup/settings-store.js";
 import type { HardwareOverview } from "../setup/setup-services.js";
 import { ConversationStore } from "../store/conversation-store.js";
@@ -50,6 +52,8 @@ const DEVICE_CONFIG_DIR = "/etc/clawbox";
 export interface StartAgentOptions {
   /** Effective config (file + flags already applied). */
   config: ClawboxConfig;
+  /** A boot-partition seed's result files; default /etc/clawbox/seed-admin.json and seed-error. */
+  seedFiles?: SeedFiles;
   logger: FastifyBaseLogger;
   /** Measures this machine (hardware/detect.ts). */
   detect: () => Promise<HardwareReport>;
@@ -173,6 +177,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         return modelStore.pull(ref, pullOpts);
       },
       secureCookies: false,
+      seed: opts.seedFiles ?? { admin: SEED_ADMIN_FILE, error: SEED_ERROR_FILE },
       hardware: opts.hardwareOverview
         ? () =>
             opts.hardwareOverview?.(

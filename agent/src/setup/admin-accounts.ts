@@ -38,6 +38,22 @@ export class AdminAccounts {
       .run(username, hash, now, now);
   }
 
+  /**
+   * Creates or replaces an account with a password hash made elsewhere (a boot-partition seed's crypt(3)
+   * hash: `$y$` yescrypt, `$6$` SHA-512-crypt, `$2b$` bcrypt); verify() checks those through verifyPassword.
+   * Throws UserError E_USERNAME for a bad name.
+   */
+  setAdminHash(username: string, hash: string): void {
+    validateUsername(username);
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        "INSERT INTO admin_users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
+      )
+      .run(username, hash, now, now);
+  }
+
   /** Deletes every account except `keep` (the wizard allows one admin; re-running step 2 renames it). */
   keepOnly(keep: string): void {
     this.db.prepare("DELETE FROM admin_users WHERE username <> ?").run(keep);

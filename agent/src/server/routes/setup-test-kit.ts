@@ -8,6 +8,7 @@ import { defaultConfig } from "../../config/load-config.js";
 import type { InferenceService, LoadedModelInfo, ModelLoadSpec } from "../../inference/types.js";
 import { ModelStore } from "../../models/store.js";
 import { createSetupServices } from "../../setup/create-setup-services.js";
+import type { SeedFiles } from "../../setup/seed-admin.js";
 import type { SetupServices } from "../../setup/setup-services.js";
 import { ConversationStore } from "../../store/conversation-store.js";
 import { openDatabase } from "../../store/database.js";
@@ -65,7 +66,7 @@ export interface Kit {
 const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 /** Builds the real server with real setup services over a temp data dir (SQLite, recording system actions). */
-export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Kit> {
+export async function makeKit(opts: { env?: NodeJS.ProcessEnv; seed?: SeedFiles } = {}): Promise<Kit> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-setup-"));
   const kit = {} as Kit;
   const open = async () => {
@@ -78,6 +79,7 @@ export async function makeKit(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<K
       system: new RecordingSystemActions(dataDir),
       pull: (ref, o) => store.pull(ref, o),
       scrypt: CHEAP_SCRYPT,
+      ...(opts.seed ? { seed: opts.seed } : {}),
       onModelDownloaded: async (m) => {
         await inference.load({ id: m.name, path: m.path, contextSize: 256, threads: 1, gpuLayers: 0 });
       },
