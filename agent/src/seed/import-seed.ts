@@ -19,7 +19,7 @@ export interface SeedImportResult {
 /** The admin account a seed creates, as `/etc/clawbox/seed-admin.json` holds it (read by the agent). */
 export interface SeedAdmin {
   username: string;
-  /** crypt(3) hash from the seed ($y$, $6$ or $2b$). Secret. */
+  /** SHA-512-crypt hash from the seed (`$6$`). Secret. */
   passwordHash: string;
 }
 

@@ -39,8 +39,8 @@ export class AdminAccounts {
   }
 
   /**
-   * Creates or replaces an account with a password hash made elsewhere (a boot-partition seed's crypt(3)
-   * hash: `$y$` yescrypt, `$6$` SHA-512-crypt, `$2b$` bcrypt); verify() checks those through verifyPassword.
+   * Creates or replaces an account with a password hash made elsewhere (a boot-partition seed's `$6$`
+   * SHA-512-crypt hash); verify() checks it through verifyPassword.
    * Throws UserError E_USERNAME for a bad name.
    */
   setAdminHash(username: string, hash: string): void {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,9 @@ import type { SeedFiles } from "./seed-admin.js";
 // The real server and setup services over a temp data dir, with the files `clawbox seed import` leaves
 // in /etc/clawbox written into a temp folder.
 
-const HASH = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7";
+const PASSWORD = "purple-tractor-sings-42";
+/** `openssl passwd -6` of PASSWORD, as the owner puts it in clawbox.yaml. */
+const HASH = execFileSync("openssl", ["passwd", "-6", PASSWORD], { encoding: "utf8" }).trim();
 let dir: string;
 let seed: SeedFiles;
 let kit: Kit | undefined;
@@ -37,6 +40,9 @@ describe("a seeded admin account and a seed error in the setup API", () => {
     expect(s.current).toBe("welcome");
     expect(s.seedError).toBeNull();
     expect(kit.setup.admins.usernames()).toEqual(["owner"]);
+    // The owner signs in with the password behind the seed's hash.
+    expect(await kit.setup.admins.verify("owner", PASSWORD)).toBe(true);
+    expect(await kit.setup.admins.verify("owner", "wrong-password-here")).toBe(false);
   });
 
   it("leaves an admin chosen in the wizard alone after a restart", async () => {

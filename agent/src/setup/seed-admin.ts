@@ -4,7 +4,7 @@ import type { SetupFlow } from "./setup-flow.js";
 
 /** Where a headless seed leaves its results for the agent (provisioning/README.md; `clawbox seed import`). */
 export interface SeedFiles {
-  /** `/etc/clawbox/seed-admin.json`: `{"username", "passwordHash"}` (crypt(3) hash), 0600 clawbox. */
+  /** `/etc/clawbox/seed-admin.json`: `{"username", "passwordHash"}` ($6$ hash), 0600 clawbox. */
   admin: string;
   /** `/etc/clawbox/seed-error`: one line when the last seed was rejected. */
   error: string;
