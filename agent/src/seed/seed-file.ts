@@ -51,8 +51,7 @@ const PATTERN_WORDS: Record<string, string> = {
   hostname: "must be one lower-case label: letters, digits and inner hyphens, at most 63 characters",
   timezone: 'must be an IANA time zone name such as "Europe/Berlin"',
   country: 'must be a two-letter upper-case country code such as "DE"',
-  passwordHash:
-    "must be a crypt(3) hash ($y$, $6$ or $2b$, e.g. from `mkpasswd -m yescrypt`), not the password",
+  passwordHash: "must be a SHA-512-crypt hash ($6$…, from `openssl passwd -6`), not the password",
   username: "must be lower case, start with a letter or _, at most 32 characters",
   model: 'must be a catalogue id (see `clawbox recommend`), "recommended" or "none"',
 };
