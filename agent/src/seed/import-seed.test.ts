@@ -139,6 +139,9 @@ describe("importSeed", () => {
 
   it("writes the model and bridges into config.yaml (0600) and scrubs the bridge token", async () => {
     const token = "123456:ABCdefGhIJKlmNoPQRsTUVwxyZ0123456789";
+    // The model is on the card already (the store lists it by its catalogue file name).
+    mkdirSync(join(paths.dataDir, "models"));
+    writeFileSync(join(paths.dataDir, "models", "SmolLM2-135M-Instruct.Q2_K.gguf"), "GGUF");
     const file = seedAt(
       `version: 1\nmodel: smollm2-135m-instruct\nbridges:\n  telegram:\n    token: "${token}"\n`,
     );
@@ -173,6 +176,11 @@ describe("importSeed", () => {
       "a model not in the catalogue",
       "model: no-such-model\n",
       /:2: model "no-such-model" is not in the model catalogue/,
+    ],
+    [
+      "a model that is not in the store",
+      "model: smollm2-360m-instruct\n",
+      /:2: model "smollm2-360m-instruct" is not downloaded on this device/,
     ],
     [
       "a bridge missing its token",

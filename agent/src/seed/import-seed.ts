@@ -1,9 +1,11 @@
 import { chownSync, existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { type Document, parseDocument } from "yaml";
 import { editConfigFile } from "../config/edit-config-file.js";
 import { configValidator } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import { findModel, loadCatalogue } from "../models/catalogue.js";
+import { ModelStore } from "../models/store.js";
 import { adminAccount, EarlyBootSystemActions } from "./early-boot-system-actions.js";
 import { writeIfChanged } from "./owned-file.js";
 import { scrubAndRetire } from "./scrub-seed.js";
@@ -48,19 +50,37 @@ function configEdit(seed: Seed, configFile: string): ((doc: Document) => void) |
 }
 
 /**
- * The checks that need the device: the model id is in the catalogue, the bridges and model make a valid
+ * The checks that need the device: the model id is in the catalogue and its file in the store, the bridges and model make a valid
  * agent config together with the current /etc/clawbox/config.yaml, an `admin` user exists for SSH keys.
  * Throws UserError at the seed's line of the offending key.
  */
-function checkAgainstDevice(file: string, text: string, seed: Seed, paths: SeedPaths): void {
-  if (seed.model !== undefined && !NO_MODEL.has(seed.model) && !findModel(loadCatalogue(), seed.model))
-    throw seedProblem(
-      file,
-      text,
-      ["model"],
-      `"${seed.model}" is not in the model catalogue`,
-      'use an id that `clawbox recommend` lists, "recommended" or "none"',
+async function checkAgainstDevice(file: string, text: string, seed: Seed, paths: SeedPaths): Promise<void> {
+  if (seed.model !== undefined && !NO_MODEL.has(seed.model)) {
+    const catalogue = loadCatalogue();
+    if (!findModel(catalogue, seed.model))
+      throw seedProblem(
+        file,
+        text,
+        ["model"],
+        `"${seed.model}" is not in the model catalogue`,
+        'use an id that `clawbox recommend` lists, "recommended" or "none"',
+      );
+    // The agent loads a configured model at start and stops when its file is missing, so a model goes
+    // into the config only when it is already in the store (pre-loaded on the card).
+    const store = new ModelStore(join(paths.dataDir, "models"), { catalogue, env: {} });
+    const inStore = await store.resolve(seed.model).then(
+      () => true,
+      () => false,
     );
+    if (!inStore)
+      throw seedProblem(
+        file,
+        text,
+        ["model"],
+        `"${seed.model}" is not downloaded on this device`,
+        'use "recommended" and pick the model in the setup wizard, which downloads it',
+      );
+  }
   const edit = configEdit(seed, paths.config);
   if (edit) {
     const doc = parseDocument(existsSync(paths.config) ? readFileSync(paths.config, "utf8") : "");
@@ -107,7 +127,7 @@ function checkAgainstDevice(file: string, text: string, seed: Seed, paths: SeedP
  */
 export async function importSeed(file: string, paths: SeedPaths): Promise<SeedImportResult> {
   const { seed, text } = readSeedFile(file, paths.zoneinfo);
-  checkAgainstDevice(file, text, seed, paths);
+  await checkAgainstDevice(file, text, seed, paths);
   const system = new EarlyBootSystemActions(paths);
   if (seed.hostname) await system.setHostname(seed.hostname);
   if (seed.timezone) await system.setTimezone(seed.timezone);
