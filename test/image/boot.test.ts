@@ -38,8 +38,9 @@ const DEVICE_NAME = "clawbox-qemu";
 const V2 = "0.2.0-boot";
 /** The host name the first boot's seed (clawbox.yaml on the ESP) sets. */
 const SEED_NAME = "clawbox-seeded";
-/** The seed's admin account (its password hash comes from `openssl passwd -6`). */
+/** The seed's admin account and password (the seed holds its hash from `openssl passwd -6`). */
 const SEED_ADMIN = "owner";
+const SEED_PASSWORD = "purple-tractor-sings-42";
 /** Lynis profile of this test (skipped tests and why: see the file). */
 const LYNIS_PROFILE = join(ROOT, "test", "image", "fixtures", "lynis-boot-test.prf");
 
@@ -73,7 +74,7 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
     }
     modelFile = basename(await testModelPath());
     const image = await ensureTestImage();
-    const hash = run("openssl", ["passwd", "-6", "purple-tractor-sings-42"]);
+    const hash = run("openssl", ["passwd", "-6", SEED_PASSWORD]);
     expect(hash.code, explain(hash)).toBe(0);
     const seed = [
       "version: 1",
@@ -422,7 +423,7 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
   );
 
   it(
-    "boots again with a broken seed: the error line on the console and in GET /api/setup",
+    "boots again with a broken seed: the error line on the console and in GET /api/setup; the seeded admin signs in",
     async () => {
       const broken = "version: 1\nhostname: Not_A_Name\n";
       const r = ssh(
@@ -450,9 +451,11 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
       expect(dev.code, explain(dev)).toBe(0);
       expect(dev.stdout.split("\n")[0]).toBe(DEVICE_NAME);
       expect(dev.stdout).toMatch(/^clawbox\.yaml$/m);
-      const page = await deviceRequest(`${base}/`);
-      expect(page.status).toBe(200);
-      expect(page.body).toMatch(/<html/i);
+      // The seed's admin signs in with the password behind its $6$ hash (checked by the agent itself).
+      const login = await deviceRequest(`${base}/api/session`, {
+        body: { username: SEED_ADMIN, password: SEED_PASSWORD },
+      });
+      expect(login.status, login.body).toBe(200);
     },
     25 * 60_000,
   );
