@@ -5,7 +5,6 @@ import { editConfigFile } from "../config/edit-config-file.js";
 import { configValidator } from "../config/load-config.js";
 import { UserError } from "../errors.js";
 import { findModel, loadCatalogue } from "../models/catalogue.js";
-import { ModelStore } from "../models/store.js";
 import { adminAccount, EarlyBootSystemActions } from "./early-boot-system-actions.js";
 import { writeIfChanged } from "./owned-file.js";
 import { scrubAndRetire } from "./scrub-seed.js";
@@ -66,7 +65,9 @@ async function checkAgainstDevice(file: string, text: string, seed: Seed, paths:
         'use an id that `clawbox recommend` lists, "recommended" or "none"',
       );
     // The agent loads a configured model at start and stops when its file is missing, so a model goes
-    // into the config only when it is already in the store (pre-loaded on the card).
+    // into the config only when it is already in the store (pre-loaded on the card). Loaded only here: the
+    // store module pulls in node-llama-cpp, seconds of start-up under emulation for every other seed.
+    const { ModelStore } = await import("../models/store.js");
     const store = new ModelStore(join(paths.dataDir, "models"), { catalogue, env: {} });
     const inStore = await store.resolve(seed.model).then(
       () => true,

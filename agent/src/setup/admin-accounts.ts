@@ -28,14 +28,7 @@ export class AdminAccounts {
         fix: "choose a longer password (at least 10 characters) that is not a common one and not your user name",
       });
     }
-    const hash = await hashPassword(password, this.scrypt);
-    const now = new Date().toISOString();
-    this.db
-      .prepare(
-        "INSERT INTO admin_users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?) " +
-          "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
-      )
-      .run(username, hash, now, now);
+    this.setAdminHash(username, await hashPassword(password, this.scrypt));
   }
 
   /**
