@@ -195,10 +195,10 @@ describe("SELinux module image/selinux/clawbox (refpolicy devel Makefile + sesea
     );
   });
 
-  it("lets first boot (init_t) run that binary in its own domain for the seed import (runcon)", () => {
+  it("lets first boot (initrc_t) run that binary in its own domain for the seed import (runcon)", () => {
     // image/libexec/firstboot asks for its own type again; the kernel then checks execute_no_trans.
     expect(
-      sesearch(["-A", "-s", "init_t", "-t", "clawbox_exec_t", "-c", "file", "-p", "execute_no_trans"]),
+      sesearch(["-A", "-s", "initrc_t", "-t", "clawbox_exec_t", "-c", "file", "-p", "execute_no_trans"]),
     ).toMatch(/execute_no_trans/);
     expect(sesearch(["-A", "-s", "init_t", "-t", "init_t", "-c", "process", "-p", "setexec"])).toMatch(
       /setexec/,
