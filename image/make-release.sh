@@ -34,6 +34,8 @@ cp -a agent/dist agent/package.json "$stage/agent/"
 V="$version" node -e 'const f=process.argv[1];const p=JSON.parse(require("fs").readFileSync(f,"utf8"));p.version=process.env.V;require("fs").writeFileSync(f,JSON.stringify(p,null,2)+"\n")' "$stage/agent/package.json"
 find "$stage/agent/dist" -name '*.test.*' -delete
 cp -a hardware-profiles "$stage/"
+# `clawbox seed import` validates boot-partition seeds against this schema (agent/src/seed/seed-file.ts).
+mkdir -p "$stage/provisioning" && cp provisioning/seed.schema.json "$stage/provisioning/"
 printf '{\n  "name": "clawbox-release",\n  "version": "%s",\n  "private": true,\n  "type": "module"\n}\n' \
   "$version" > "$stage/package.json"
 

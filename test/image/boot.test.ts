@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../support/test-model.js";
 import { type DeviceResponse, deviceRequest, waitForDevice } from "./device-http.js";
+import { writeEspFile } from "./esp-file.js";
 import { buildRelease, pinHostKey, runFleetUpdate, writeVmInventory } from "./fleet-update-vm.js";
 import { bootVm, type Vm } from "./qemu-vm.js";
 import { type SshTarget, scp, ssh } from "./ssh.js";
@@ -14,8 +15,10 @@ import { explain, ROOT, requireFile, requireTool, run } from "./tools.js";
 // setup API (device rename, a second SSH key, the pre-seeded model), chats with the booted device, checks
 // the running system over SSH as `admin`, runs one real fleet update (ansible/fleet-update.yml, release
 // v2) of the booted device, and reports the Lynis hardening index (Lynis runs in the background from the
-// end of setup, overlapping the other checks). Minutes of work: only with CLAWBOX_IMAGE_TEST=1 (.ci/run
-// sets it); measured times in image/README.md.
+// end of setup, overlapping the other checks). A seed file on the ESP (provisioning/README.md) names the
+// device, adds an SSH key and creates the admin account at first boot; the same VM is then booted a
+// second time with a broken seed, whose error line must show on the console and in the setup API.
+// Minutes of work: only with CLAWBOX_IMAGE_TEST=1 (.ci/run sets it); measured times in image/README.md.
 
 const ENABLED = process.env.CLAWBOX_IMAGE_TEST === "1";
 if (!ENABLED) {
@@ -33,6 +36,11 @@ const BOOT_TIMEOUT_MS = 12 * 60_000;
 const DEVICE_NAME = "clawbox-qemu";
 /** Version label of the second release the fleet update installs. */
 const V2 = "0.2.0-boot";
+/** The host name the first boot's seed (clawbox.yaml on the ESP) sets. */
+const SEED_NAME = "clawbox-seeded";
+/** The seed's admin account and password (the seed holds its hash from `openssl passwd -6`). */
+const SEED_ADMIN = "owner";
+const SEED_PASSWORD = "purple-tractor-sings-42";
 /** Lynis profile of this test (skipped tests and why: see the file). */
 const LYNIS_PROFILE = join(ROOT, "test", "image", "fixtures", "lynis-boot-test.prf");
 
@@ -48,6 +56,8 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
   // A second admin key added through the wizard's remote step, and a too-short RSA key the device refuses.
   const secondKey = join(tmp, "second_ed25519");
   const weakRsa = join(tmp, "weak_rsa");
+  // The key the seed file gives the admin user.
+  const seedKey = join(tmp, "seed_ed25519");
 
   beforeAll(async () => {
     requireTool("qemu-system-x86_64", "qemu-system-x86");
@@ -57,13 +67,34 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
     for (const [file, type] of [
       [secondKey, ["-t", "ed25519"]],
       [weakRsa, ["-t", "rsa", "-b", "2048"]],
+      [seedKey, ["-t", "ed25519"]],
     ] as const) {
       const kg = run("ssh-keygen", ["-q", ...type, "-N", "", "-C", basename(file), "-f", file]);
       expect(kg.code, explain(kg)).toBe(0);
     }
     modelFile = basename(await testModelPath());
     const image = await ensureTestImage();
-    vm = await bootVm({ image: image.raw, diskBytes: 6 * 1024 ** 3, memoryMiB: 2048, cpus: 2 });
+    const hash = run("openssl", ["passwd", "-6", SEED_PASSWORD]);
+    expect(hash.code, explain(hash)).toBe(0);
+    const seed = [
+      "version: 1",
+      `hostname: ${SEED_NAME}`,
+      "timezone: Europe/Berlin",
+      "ssh:",
+      "  authorizedKeys:",
+      `    - ${readFileSync(`${seedKey}.pub`, "utf8").trim()}`,
+      "admin:",
+      `  username: ${SEED_ADMIN}`,
+      `  passwordHash: "${hash.stdout.trim()}"`,
+      "",
+    ].join("\n");
+    vm = await bootVm({
+      image: image.raw,
+      diskBytes: 6 * 1024 ** 3,
+      memoryMiB: 2048,
+      cpus: 2,
+      prepareDisk: (overlay) => writeEspFile(image.raw, overlay, "clawbox.yaml", seed),
+    });
     admin = { port: vm.ports.ssh, user: "admin", key: TEST_KEY };
     base = `https://127.0.0.1:${vm.ports.https}`;
     // The firstboot banner on the serial console (image/libexec/console via agetty's /etc/issue.d).
@@ -92,6 +123,10 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
     async () => {
       const r = await waitForDevice(`${base}/api/setup`, (x) => x.status === 200, 5 * 60_000);
       expect(json(r).state).toBe("unconfigured");
+      // The seed's admin account: the wizard skips its admin step.
+      const steps = json(r).steps as { id: string; status: string }[];
+      expect(steps.find((x) => x.id === "admin")?.status).toBe("done");
+      expect(json(r).seedError).toBeNull();
       expect(r.fingerprint256).toBe(fingerprint);
       // Plain HTTP from the network is redirected to HTTPS.
       const plain = await deviceRequest(`http://127.0.0.1:${vm.ports.http}/api/setup`);
@@ -100,12 +135,47 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
     6 * 60_000,
   );
 
+  it("applied the seed on the ESP at first boot: host name, time zone, SSH key, admin; secrets scrubbed", () => {
+    expect(vm.serial()).toContain(`http://${SEED_NAME}.local/`);
+    const r = ssh(
+      { ...admin, key: seedKey },
+      "hostname; readlink /etc/localtime; sudo -n ls /boot/efi; echo ---; sudo -n cat /boot/efi/clawbox.yaml.applied; " +
+        "echo ---; sudo -n stat -c '%a %U' /etc/clawbox/seed-admin.json",
+    );
+    expect(r.code, explain(r)).toBe(0);
+    const [facts, applied, adminFile] = r.stdout.split("---\n");
+    const lines = facts?.trim().split("\n") ?? [];
+    expect(lines[0]).toBe(SEED_NAME);
+    expect(lines[1]).toBe("/usr/share/zoneinfo/Europe/Berlin");
+    expect(lines).toContain("clawbox.yaml.applied");
+    expect(lines).not.toContain("clawbox.yaml");
+    expect(applied).toMatch(/passwordHash: "?<moved to \/etc\/clawbox>"?/);
+    expect(applied).not.toMatch(/\$6\$/);
+    expect(adminFile?.trim()).toBe("600 clawbox");
+  });
+
+  it("orders first boot after cloud-init's local and network stages (systemd-analyze)", () => {
+    const r = ssh(
+      admin,
+      "systemctl show -p After --value clawbox-firstboot.service; echo ---; " +
+        'sudo -n systemd-analyze verify clawbox-firstboot.service 2>&1; echo "exit $?"',
+    );
+    expect(r.code, explain(r)).toBe(0);
+    const [after, verify] = r.stdout.split("---\n");
+    const units = after?.trim().split(/\s+/) ?? [];
+    for (const u of ["cloud-init-local.service", "cloud-init.service", "cloud-init-network.service"])
+      expect(units, after).toContain(u);
+    expect(verify, verify).not.toMatch(/ordering cycle|clawbox-firstboot\.service:.*(error|invalid)/i);
+    expect(verify).toMatch(/exit 0\s*$/);
+  });
+
   it(
     "completes setup through the setup API with the code from the console",
     async () => {
-      expect((await setup("/api/setup/welcome", { language: "en" })).status).toBe(200);
-      const a = await setup("/api/setup/admin", { username: "owner", password: "purple-tractor-sings-42" });
-      expect(a.status, a.body).toBe(200);
+      const w = await setup("/api/setup/welcome", { language: "en" });
+      expect(w.status, w.body).toBe(200);
+      // The admin step is done by the seed: after the welcome the wizard goes on with the device step.
+      expect(json(w).current).toBe("device");
       const d = await setup("/api/setup/device", { name: DEVICE_NAME, timezone: "UTC" });
       expect(d.status, d.body).toBe(200);
       const t = await deviceRequest(`${base}/api/setup/api-token`, {
@@ -350,5 +420,43 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
       expect(Number(index?.[1])).toBeGreaterThan(0);
     },
     45 * 60_000,
+  );
+
+  it(
+    "boots again with a broken seed: the error line on the console and in GET /api/setup; the seeded admin signs in",
+    async () => {
+      const broken = "version: 1\nhostname: Not_A_Name\n";
+      const r = ssh(
+        admin,
+        `printf '${broken.replaceAll("\n", "\\n")}' | sudo -n tee /boot/efi/clawbox.yaml >/dev/null && ` +
+          "(sudo -n systemctl poweroff >/dev/null 2>&1 &)",
+      );
+      expect(r.code, explain(r)).toBe(0);
+      const started = Date.now();
+      await vm.bootAgain(5 * 60_000);
+      const banner = await vm.waitForSerial(
+        /was not applied:\s+(seed file \/boot\/efi\/clawbox\.yaml:2: hostname must be [^\n]*)/,
+        BOOT_TIMEOUT_MS,
+      );
+      const s = await waitForDevice(`${base}/api/setup`, (x) => x.status === 200, 5 * 60_000);
+      console.log(
+        `second boot with a broken seed: ${Math.round((Date.now() - started) / 1000)} s to the setup API`,
+      );
+      expect(String(json(s).seedError)).toMatch(
+        /^seed file \/boot\/efi\/clawbox\.yaml:2: hostname must be .* — fix: /,
+      );
+      expect(banner[1]?.trim().length).toBeGreaterThan(20);
+      // Nothing from the broken seed was applied, the seed stays for the owner to fix, the web app answers.
+      const dev = ssh(admin, "hostname; sudo -n ls /boot/efi");
+      expect(dev.code, explain(dev)).toBe(0);
+      expect(dev.stdout.split("\n")[0]).toBe(DEVICE_NAME);
+      expect(dev.stdout).toMatch(/^clawbox\.yaml$/m);
+      // The seed's admin signs in with the password behind its $6$ hash (checked by the agent itself).
+      const login = await deviceRequest(`${base}/api/session`, {
+        body: { username: SEED_ADMIN, password: SEED_PASSWORD },
+      });
+      expect(login.status, login.body).toBe(200);
+    },
+    25 * 60_000,
   );
 });

@@ -25,6 +25,8 @@ export interface VmOptions {
   memoryMiB: number;
   /** Virtual CPUs (TCG runs one host thread per vCPU). */
   cpus: number;
+  /** Runs on the fresh qcow2 overlay before the first start (e.g. esp-file.ts writes a seed onto the ESP). */
+  prepareDisk?: (overlay: string) => void;
 }
 
 /** A running QEMU guest. `stop()` kills QEMU and removes its temp dir; call it in afterAll. */
@@ -34,6 +36,11 @@ export interface Vm {
   serial(): string;
   /** Resolves with the first match of `re` in the serial log; rejects after `timeoutMs` or when QEMU exits. */
   waitForSerial(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /**
+   * Waits up to `timeoutMs` for QEMU to exit (the guest powered off), then boots the same disk, firmware
+   * variables and ports again; serial() then shows the new boot only. Rejects when QEMU does not exit.
+   */
+  bootAgain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +67,8 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
   const dir = mkdtempSync(join(tmpdir(), "clawbox-vm-"));
   const overlay = join(dir, "disk.qcow2");
   const vars = join(dir, "OVMF_VARS.fd");
-  const serialLog = join(dir, "serial.log");
+  let boots = 0;
+  let serialLog = join(dir, "serial.log");
   const img = run("qemu-img", [
     "create",
     "-q",
@@ -74,6 +82,7 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
     String(opts.diskBytes),
   ]);
   if (img.code !== 0) throw new Error(`qemu-img create failed: ${img.stderr}`);
+  opts.prepareDisk?.(overlay);
   copyFileSync(OVMF_VARS, vars);
   const ports: VmPorts = { ssh: await freePort(), http: await freePort(), https: await freePort() };
   const fwd = [
@@ -110,15 +119,23 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
     `file:${serialLog}`,
     "-no-reboot",
   ];
-  const qemu: ChildProcess = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });
+  let qemu: ChildProcess;
   let exited: string | null = null;
-  let stderr = "";
-  qemu.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  qemu.on("exit", (code, signal) => {
-    exited = `qemu exited (code ${code}, signal ${signal}): ${stderr.trim()}`;
-  });
+  const start = () => {
+    boots += 1;
+    serialLog = join(dir, `serial-${boots}.log`);
+    const serialArgs = args.map((a) => (a.startsWith("file:") ? `file:${serialLog}` : a));
+    exited = null;
+    let stderr = "";
+    qemu = spawn("qemu-system-x86_64", serialArgs, { stdio: ["ignore", "ignore", "pipe"] });
+    qemu.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    qemu.on("exit", (code, signal) => {
+      exited = `qemu exited (code ${code}, signal ${signal}): ${stderr.trim()}`;
+    });
+  };
+  start();
   const serial = () => (existsSync(serialLog) ? readFileSync(serialLog, "utf8") : "");
   return {
     ports,
@@ -135,6 +152,12 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
           );
         await new Promise((r) => setTimeout(r, 1000));
       }
+    },
+    async bootAgain(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+      if (!exited) throw new Error(`the guest did not power off within ${timeoutMs} ms`);
+      start();
     },
     async stop() {
       if (!exited) {

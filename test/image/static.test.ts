@@ -207,6 +207,16 @@ describe("SELinux module image/selinux/clawbox (refpolicy devel Makefile + sesea
     );
   });
 
+  it("lets first boot (initrc_t) run that binary in its own domain for the seed import (runcon)", () => {
+    // image/libexec/firstboot asks for its own type again; the kernel then checks execute_no_trans.
+    expect(
+      sesearch(["-A", "-s", "initrc_t", "-t", "clawbox_exec_t", "-c", "file", "-p", "execute_no_trans"]),
+    ).toMatch(/execute_no_trans/);
+    expect(sesearch(["-A", "-s", "init_t", "-t", "init_t", "-c", "process", "-p", "setexec"])).toMatch(
+      /setexec/,
+    );
+  });
+
   it("grants execmem for the V8 JIT", () => {
     expect(sesearch(["-A", "-s", "clawbox_t", "-t", "clawbox_t", "-c", "process", "-p", "execmem"])).toMatch(
       /execmem/,

@@ -5,7 +5,7 @@ import { Dashboard } from "./dashboard/dashboard.js";
 import { Login } from "./dashboard/login.js";
 import { t } from "./i18n/i18n.js";
 import { LanguageSwitch } from "./language-switch.js";
-import { Wizard } from "./wizard/wizard.js";
+import { setupStatus, Wizard } from "./wizard/wizard.js";
 
 /** Which top-level screen shows. */
 export const screen = signal<"loading" | "wizard" | "login" | "dashboard">("loading");
@@ -15,7 +15,8 @@ export const role = signal<"admin" | "viewer">("admin");
 
 /** Decides the screen: unconfigured → wizard; configured → dashboard when the session is live, else login. */
 export async function route(): Promise<void> {
-  const status = await api<{ state: string }>("GET", "/api/setup");
+  const status = await api<{ state: string } & typeof setupStatus.value>("GET", "/api/setup");
+  setupStatus.value = status;
   if (status.state !== "configured") {
     screen.value = "wizard";
     return;

@@ -96,6 +96,12 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./pairing.js")).register,
   },
   {
+    name: "seed",
+    term: "seed import",
+    summary: "Headless provisioning from clawbox.yaml on the boot partition",
+    load: async () => (await import("./seed.js")).register,
+  },
+  {
     name: "accounts",
     term: "accounts <list|add|remove>",
     summary: "Dashboard accounts: admins and viewers",

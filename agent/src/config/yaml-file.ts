@@ -96,6 +96,16 @@ function fixFor(err: ErrorObject | undefined, path: string[]): string {
     .replace(/^is is /, "is ")}`;
 }
 
+/**
+ * 1-based line of the deepest node along `path` (keys and array indexes) that exists in the YAML `text`;
+ * null when the text has no such node. For messages about values a schema cannot check (semantic checks).
+ */
+export function yamlLineOf(text: string, path: string[]): number | null {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  return lineOf(doc.contents, path, lineCounter);
+}
+
 /** 1-based line of the deepest node along `path` that exists in the document. */
 function lineOf(root: unknown, path: string[], lc: LineCounter): number | null {
   let node = root as YamlNode | null | undefined;

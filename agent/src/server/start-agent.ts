@@ -22,8 +22,10 @@ import { REPO_ROOT } from "../paths.js";
 import { createReminders } from "../reminders/reminders.js";
 import { loadDeviceKey } from "../secrets/device-key.js";
 import { sealedBridges } from "../secrets/sealed-bridges.js";
+import { SEED_ADMIN_FILE, SEED_ERROR_FILE } from "../seed/seed-paths.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
+import type { SeedFiles } from "../setup/seed-admin.js";
 import { SettingsStore } from "../setup/settings-store.js";
 import type { HardwareOverview } from "../setup/setup-services.js";
 import { AuditLog } from "../store/audit-log.js";
@@ -59,6 +61,8 @@ const DEVICE_CONFIG_DIR = "/etc/clawbox";
 export interface StartAgentOptions {
   /** Effective config (file + flags already applied). */
   config: ClawboxConfig;
+  /** A boot-partition seed's result files; default /etc/clawbox/seed-admin.json and seed-error. */
+  seedFiles?: SeedFiles;
   logger: FastifyBaseLogger;
   /** Measures this machine (hardware/detect.ts). */
   detect: () => Promise<HardwareReport>;
@@ -200,6 +204,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       },
       secureCookies: false,
       deviceKey: deviceKey.key,
+      seed: opts.seedFiles ?? { admin: SEED_ADMIN_FILE, error: SEED_ERROR_FILE },
       hardware: opts.hardwareOverview
         ? () =>
             opts.hardwareOverview?.(

@@ -28,14 +28,7 @@ export class AdminAccounts {
    * "weak password: too-short, common" so the web app can show each in the user's language).
    */
   async setAdmin(username: string, password: string): Promise<void> {
-    const hash = await this.checkedHash(username, password);
-    const now = new Date().toISOString();
-    this.db
-      .prepare(
-        "INSERT INTO admin_users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, 'admin', ?, ?) " +
-          "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = 'admin', updated_at = excluded.updated_at",
-      )
-      .run(username, hash, now, now);
+    this.setAdminHash(username, await this.checkedHash(username, password));
   }
 
   /** Validates the name and the password's strength (E_USERNAME, E_WEAK_PASSWORD) and hashes it. */
@@ -49,6 +42,22 @@ export class AdminAccounts {
       });
     }
     return hashPassword(password, this.scrypt);
+  }
+
+  /**
+   * Creates the admin account, or replaces its password and makes it an admin when the name exists, with a
+   * password hash made elsewhere (a boot-partition seed's `$6$` SHA-512-crypt hash; verify() checks it
+   * through verifyPassword). Throws UserError E_USERNAME for a bad name.
+   */
+  setAdminHash(username: string, hash: string): void {
+    validateUsername(username);
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        "INSERT INTO admin_users (username, password_hash, role, created_at, updated_at) VALUES (?, ?, 'admin', ?, ?) " +
+          "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = 'admin', updated_at = excluded.updated_at",
+      )
+      .run(username, hash, now, now);
   }
 
   /**

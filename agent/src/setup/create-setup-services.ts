@@ -7,6 +7,7 @@ import { ModelChoice, type ModelChoiceDeps } from "./model-choice.js";
 import { ModelDownloads, type Puller } from "./model-downloads.js";
 import type { ScryptParams } from "./password.js";
 import { FailureLimiter } from "./rate-limit.js";
+import { adoptSeedAdmin, readSeedError, type SeedFiles } from "./seed-admin.js";
 import { SessionStore } from "./sessions.js";
 import { SettingsStore } from "./settings-store.js";
 import { ensureSetupCode, readSetupCode, removeSetupCode } from "./setup-code.js";
@@ -35,6 +36,8 @@ export interface CreateSetupOptions {
   scrypt?: ScryptParams;
   /** Seals session secrets at rest (secrets/device-key.ts); absent → stored as they are (tests). */
   deviceKey?: Buffer;
+  /** A boot-partition seed's results (setup/seed-admin.ts); absent: no seed on this machine. */
+  seed?: SeedFiles;
 }
 
 /**
@@ -48,6 +51,7 @@ export function createSetupServices(o: CreateSetupOptions): { services: SetupSer
   const device = new DeviceSettings(settings, o.system);
   const choice = o.modelChoice ? new ModelChoice({ settings, ...o.modelChoice }) : undefined;
   const flow = new SetupFlow(settings, admins, device, () => removeSetupCode(o.dataDir), choice);
+  if (o.seed) adoptSeedAdmin(o.seed.admin, flow, admins);
   let code: string | null = null;
   if (flow.isConfigured()) removeSetupCode(o.dataDir);
   else code = ensureSetupCode(o.dataDir);
@@ -69,6 +73,7 @@ export function createSetupServices(o: CreateSetupOptions): { services: SetupSer
     }),
     hardware: o.hardware,
     modelChoice: choice,
+    seedError: () => (o.seed ? readSeedError(o.seed.error) : null),
   };
   return { services, code };
 }

@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
+import { verifySha512Crypt } from "./sha512-crypt.js";
 
 /** scrypt cost parameters. */
 export interface ScryptParams {
@@ -45,10 +46,12 @@ export async function hashPassword(password: string, params: ScryptParams = DEFA
 }
 
 /**
- * True when `password` matches a hash from hashPassword (constant-time comparison of the derived keys).
+ * True when `password` matches a hash from hashPassword, or a `$6$` SHA-512-crypt hash (sha512-crypt.ts) (constant-time comparison of the derived keys).
  * A malformed hash string gives false, never an exception.
  */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  // An admin account from a boot-partition seed keeps the seed's crypt(3) hash (setup/seed-admin.ts).
+  if (stored.startsWith("$6$")) return verifySha512Crypt(password, stored);
   const parts = stored.split("$");
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];

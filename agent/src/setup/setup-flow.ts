@@ -156,6 +156,16 @@ export class SetupFlow {
     this.#mark("admin");
   }
 
+  /**
+   * Step 2 done by a boot-partition seed (setup/seed-admin.ts): `create` stores the seed's account, then
+   * the step is marked done so the wizard skips it. Throws UserError 410 when setup is finished.
+   */
+  adoptAdmin(create: () => void): void {
+    this.assertOpen();
+    create();
+    this.#mark("admin");
+  }
+
   /** Step 3: device name + time zone. Errors: DeviceSettings.setIdentity. */
   async setDevice(name: string, timezone: string): Promise<DeviceIdentity> {
     this.assertOpen();

@@ -46,4 +46,6 @@ export interface SetupServices {
   hardware?: () => Promise<HardwareOverview>;
   /** Makes a stored model the one the agent runs and starts with (wizard and dashboard); absent → load only. */
   modelChoice?: ModelChoice;
+  /** Why the boot-partition seed was rejected (one line, shown by the wizard), or null. */
+  seedError: () => string | null;
 }

@@ -16,6 +16,8 @@ export const en = {
   "common.error": "Something went wrong: {message}",
   "common.unknown": "unknown",
   "wizard.stepOf": "Step {n} of {total}",
+  "wizard.seedError": "The seed file clawbox.yaml on the boot partition was not applied:",
+  "wizard.seedErrorHelp": "Correct the file and restart the device, or go on with the setup here.",
   "step.welcome": "Welcome",
   "step.admin": "Admin account",
   "step.device": "Device",

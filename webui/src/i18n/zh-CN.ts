@@ -16,6 +16,8 @@ export const zhCN: Record<MessageKey, string> = {
   "common.error": "出错了：{message}",
   "common.unknown": "未知",
   "wizard.stepOf": "第 {n} 步，共 {total} 步",
+  "wizard.seedError": "启动分区上的种子文件 clawbox.yaml 未被应用：",
+  "wizard.seedErrorHelp": "请修正该文件后重启设备，或在此继续设置。",
   "step.welcome": "欢迎",
   "step.admin": "管理员账户",
   "step.device": "设备",

@@ -25,6 +25,14 @@ export const STEPS: StepId[] = [
 /** The step on screen and what the agent knows so far (refreshed after each step). */
 export const step = signal<StepId>("welcome");
 export const details = signal<SetupDetails | null>(null);
+/** `GET /api/setup` (no code needed): the steps, and why a boot-partition seed was rejected (or null). */
+export const setupStatus = signal<Pick<SetupDetails, "steps"> & { seedError?: string | null }>({ steps: [] });
+
+/** True when the admin step is already done, e.g. by a seed file's admin account: the wizard skips it. */
+function adminDone(): boolean {
+  const steps = details.value?.steps ?? setupStatus.value.steps;
+  return steps.some((s) => s.id === "admin" && s.status === "done");
+}
 
 /** Reloads the agent's setup details (needs the code). */
 export async function refreshDetails(): Promise<SetupDetails> {
@@ -33,10 +41,11 @@ export async function refreshDetails(): Promise<SetupDetails> {
   return d;
 }
 
-/** Goes to the step after `from`. */
+/** Goes to the step after `from` (past the admin step when a seed already created the account). */
 export function next(from: StepId): void {
-  const i = STEPS.indexOf(from);
-  step.value = STEPS[Math.min(i + 1, STEPS.length - 1)] as StepId;
+  let i = STEPS.indexOf(from) + 1;
+  if (STEPS[i] === "admin" && adminDone()) i += 1;
+  step.value = STEPS[Math.min(i, STEPS.length - 1)] as StepId;
   void refreshDetails().catch(() => {});
 }
 
@@ -78,6 +87,15 @@ export function Wizard() {
           ))}
         </ol>
       </nav>
+      {setupStatus.value.seedError && (
+        <div class="card error" role="alert">
+          <p>{t("wizard.seedError")}</p>
+          <p>
+            <code>{setupStatus.value.seedError}</code>
+          </p>
+          <p>{t("wizard.seedErrorHelp")}</p>
+        </div>
+      )}
       <section class="card">
         <h1 tabIndex={-1}>{t(`step.${step.value}`)}</h1>
         {step.value === "welcome" && <WelcomeStep />}

@@ -13,6 +13,7 @@ import { createAgentScheduler } from "../../jobs/create-jobs.js";
 import { ModelStore } from "../../models/store.js";
 import { createReminders } from "../../reminders/reminders.js";
 import { createSetupServices } from "../../setup/create-setup-services.js";
+import type { SeedFiles } from "../../setup/seed-admin.js";
 import type { SetupServices } from "../../setup/setup-services.js";
 import { AuditLog } from "../../store/audit-log.js";
 import { ConversationStore } from "../../store/conversation-store.js";
@@ -76,7 +77,7 @@ const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 /** Builds the real server with real setup services over a temp data dir (SQLite, recording system actions). */
 export async function makeKit(
-  opts: { env?: NodeJS.ProcessEnv; inference?: () => InferenceService } = {},
+  opts: { env?: NodeJS.ProcessEnv; inference?: () => InferenceService; seed?: SeedFiles } = {},
 ): Promise<Kit> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-setup-"));
   const kit = {} as Kit;
@@ -92,6 +93,7 @@ export async function makeKit(
       system: new RecordingSystemActions(dataDir),
       pull: (ref, o) => store.pull(ref, o),
       scrypt: CHEAP_SCRYPT,
+      ...(opts.seed ? { seed: opts.seed } : {}),
       onModelDownloaded: async (m) => {
         await inference.load({ id: m.name, path: m.path, contextSize: 256, threads: 1, gpuLayers: 0 });
       },

@@ -20,7 +20,8 @@ const str = (maxLength: number) => ({ type: "string", minLength: 1, maxLength })
 
 /**
  * The setup API (issue 3, exact surface):
- * - `GET /api/setup` → SetupStatus `{"state": "unconfigured"|"configured", current, steps, …}` (no auth);
+ * - `GET /api/setup` → SetupStatus `{"state": "unconfigured"|"configured", current, steps, …}` plus
+ *   `seedError` (the rejected boot-partition seed's error line, or null) (no auth);
  * - every other route needs `X-Setup-Code` (see setupGuard: 403 / 410 / 429 / 401);
  * - `POST /api/setup/welcome {language}`, `/admin {username, password}`, `/device {name, timezone}`,
  *   `/network {ssid, passphrase|null}`, `/model {model}`, `/download {model}`, `/download/cancel {}`,
@@ -29,7 +30,7 @@ const str = (maxLength: number) => ({ type: "string", minLength: 1, maxLength })
  * - `GET /api/setup/details`, `/timezones`, `/network`, `/hardware`, `/api-token`, `/download/events` (SSE).
  */
 export const setupRoutes: FastifyPluginAsync<SetupRouteOptions> = async (app, { setup: s, token }) => {
-  app.get("/api/setup", async () => s.flow.status());
+  app.get("/api/setup", async () => ({ ...s.flow.status(), seedError: s.seedError() }));
 
   app.register(async (guarded) => {
     guarded.addHook("onRequest", setupGuard(s));
