@@ -4,13 +4,22 @@
 # Usage: image/make-release.sh [x64|arm64] [cpu|nvidia|intel-igpu|rpi] [OUT.tar.gz]
 #   env CLAWBOX_RELEASE_VERSION: the version the release reports (agent/package.json in the archive;
 #   default: this checkout's), e.g. a second release of the same build for a fleet-update test.
-# x64 copies the installed node_modules (offline; native addons are built for this machine's Node ABI).
-# arm64 installs the production dependencies for linux/arm64 from the npm registry.
-# node-llama-cpp's prebuilt backends are kept per flavour: CPU always, + CUDA (nvidia), + Vulkan (intel-igpu).
+#   env CLAWBOX_RELEASE_CACHE_DIR: the pinned Node packages and built native addons (default .cache/release).
+# x64 on an x64 machine copies the installed node_modules (offline once the cache is warm); any other
+# target installs the agent's production dependencies for linux/<arch> from the npm registry at the
+# lockfile's versions (`npm ci`). Install scripts stay off in both cases: the native addon better-sqlite3
+# is then built deliberately with node-gyp for linux/<arch> and the ABI of the Node version the device runs
+# (pinned in ansible/roles/agent/defaults/main.yml, read by image/node-runtime.sh), against the headers of
+# that Node's npm package; arm64 is cross-compiled with Debian's crossbuild-essential-arm64.
+# node-llama-cpp ships prebuilt N-API backends (no ABI tie): CPU always, + CUDA (nvidia), + Vulkan (intel-igpu).
+# ssh2's optional native crypto binding and cpu-features stay unbuilt (ssh2 falls back to JavaScript).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. image/node-runtime.sh
 arch=${1:-x64}
 flavour=${2:-cpu}
+case "$arch" in x64 | arm64) ;; *) echo "make-release: unknown architecture '$arch' (x64 or arm64)" >&2; exit 1 ;; esac
+cache=${CLAWBOX_RELEASE_CACHE_DIR:-$PWD/.cache/release}
 version=${CLAWBOX_RELEASE_VERSION:-$(node -p 'require("./agent/package.json").version')}
 case "$version" in *[!A-Za-z0-9.+-]* | '') echo "make-release: bad version '$version'" >&2; exit 1 ;; esac
 out=${3:-artifacts/clawbox-$version-$arch-$flavour.tar.gz}
@@ -54,12 +63,19 @@ if [ "$arch" = x64 ] && [ "$(node -p process.arch)" = x64 ]; then
   # npm ls lists nested packages inside their parents too: the copies above include them.
   rm -f "$stage/deps.txt"
 else
-  cp agent/package.json "$stage/deps.json"
-  (cd "$stage" && mv deps.json package.json.agent &&
-    node -e 'const p=require("./package.json.agent");const r=require("./package.json");r.dependencies=p.dependencies;require("fs").writeFileSync("package.json",JSON.stringify(r,null,2))' &&
-    npm install --omit=dev --os=linux --cpu="$arch" --no-audit --no-fund --ignore-scripts &&
-    rm package.json.agent)
+  # The workspace root's package.json and lockfile in a scratch directory: `npm ci --workspace agent`
+  # installs exactly the locked production dependencies of the agent, for the target's os and cpu.
+  deps=$(mktemp -d)
+  trap 'rm -rf "$stage" "$deps"' EXIT
+  mkdir -p "$deps/agent"
+  cp package.json package-lock.json "$deps/"
+  cp agent/package.json "$deps/agent/"
+  (cd "$deps" && npm ci --omit=dev --workspace agent --include-workspace-root=false --os=linux --cpu="$arch" \
+    --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  rm -rf "$deps/node_modules/@clawbox" # the workspace link to agent/ itself
+  mv "$deps/node_modules" "$stage/node_modules"
   for d in "$stage"/node_modules/@node-llama-cpp/*; do keep_backend "$(basename "$d")" || rm -rf "$d"; done
 fi
+image/build-native-addons.sh "$arch" "$stage/node_modules" "$cache"
 tar -C "$stage" --owner=0 --group=0 -czf "$out" .
 echo "make-release: $out ($(du -h "$out" | cut -f1))"

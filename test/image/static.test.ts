@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HclBody, loadPackerTemplate, parseHcl } from "./hcl.js";
+import { pinnedNodeVersion } from "./node-pin.js";
 import { explain, ROOT, requireFile, requireTool, run } from "./tools.js";
 
 // Static gates of the appliance image (fast, no image build). A gate whose tool is missing FAILS and
@@ -47,6 +48,17 @@ describe("ansible/", () => {
     expect(r.code, explain(r)).toBe(0);
     expect(`${r.stdout}${r.stderr}`).toMatch(/Passed with production profile: 0 failure/);
   }, 200_000);
+
+  it("pins a maintained Node LTS for the device, one SHA-512 per architecture", () => {
+    // Node's release schedule (nodejs.org): even majors become LTS; 20 reached end of life in April 2026,
+    // 22 is maintained until April 2027 and 24 until April 2028.
+    const major = Number(pinnedNodeVersion().split(".")[0]);
+    expect(major % 2, `Node ${major} is not an LTS line`).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(22);
+    const defaults = readFileSync(join(ANSIBLE_DIR, "roles/agent/defaults/main.yml"), "utf8");
+    for (const arch of ["x64", "arm64"])
+      expect(defaults).toMatch(new RegExp(`^  ${arch}: [0-9a-f]{128}$`, "m"));
+  });
 });
 
 describe("Packerfile.pkr.hcl (parsed with HashiCorp's HCL2 parser)", () => {
@@ -240,7 +252,7 @@ describe("SELinux module image/selinux/clawbox (refpolicy devel Makefile + sesea
   it("labels the runtime, release, config, state and runtime paths", () => {
     requireTool("matchpathcon", "selinux-utils");
     const expected: Record<string, string> = {
-      "/opt/clawbox/node-20.20.2/bin/node": "clawbox_exec_t",
+      [`/opt/clawbox/node-${pinnedNodeVersion()}/bin/node`]: "clawbox_exec_t",
       "/opt/clawbox/releases/0.1.0/agent/dist/cli/main.js": "clawbox_lib_t",
       "/opt/clawbox/releases/0.1.0/node_modules/better-sqlite3/build/Release/better_sqlite3.node":
         "clawbox_lib_t",
