@@ -77,7 +77,7 @@ trap cleanup EXIT
 
 # 1. Base system tarball (cached: a warm build skips the download), and the installed base system itself
 # (cached too: debootstrap's second stage, ~2 min of dpkg and initramfs, runs once per package list).
-# arm64 runs its second stage through qemu-user: 10-20 min instead of ~2 (image/README.md).
+# arm64 runs its second stage through qemu-user: over an hour on 2 shared cores (measured: image/README.md).
 TARBALL=$CACHE/$TARBALL_NAME
 ROOTFS=$CACHE/rootfs-$SUITE-$ARCH-$(printf '%s' "$INCLUDE" | sha256sum | cut -c1-12).tar
 DEBOOTSTRAP=(debootstrap "--arch=$ARCH" --variant=minbase "--components=$COMPONENTS" "--include=$INCLUDE")

@@ -82,7 +82,7 @@ describe.skipIf(!ENABLED)("the Debian 12 Raspberry Pi image booted in qemu-syste
     times.bootToBanner = Date.now() - t;
     setupCode = banner[1] as string;
     fingerprint = `${banner[2]}:${banner[3]}`;
-  }, 130 * 60_000);
+  }, 240 * 60_000);
 
   afterAll(async () => {
     const min = (ms: number | undefined) => (ms === undefined ? "-" : `${(ms / 60_000).toFixed(1)} min`);

@@ -99,7 +99,7 @@ export async function ensureTestImage(
       CLAWBOX_PRESEED_MODEL: await testModelPath(),
       CLAWBOX_ADMIN_KEY: publicKey,
     },
-    timeoutMs: (flavour === "rpi" ? 90 : 40) * 60_000,
+    timeoutMs: (flavour === "rpi" ? 180 : 40) * 60_000,
   });
   if (r.code !== 0) throw new Error(`image/build-test-image.sh failed: ${explain(r)}`);
   writeFileSync(paths.keyStamp, `${publicKey}\n`);
