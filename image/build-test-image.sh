@@ -1,9 +1,15 @@
 #!/bin/bash
-# Offline test image: the same ansible/image.yml as the Ubuntu images, on Debian 12 amd64 built with
-# debootstrap, so CI can build and boot it without Ubuntu's servers.
-#   debootstrap (tarball cached) → GPT disk: EFI system partition + ext4 root → ansible/image.yml through
-#   the chroot connection (flavour cpu) → GRUB (EFI, removable path) → .img.xz + .sha256 + manifest.
-# Usage (root): image/build-test-image.sh [OUT_DIR]   env: CLAWBOX_CACHE_DIR, CLAWBOX_DISK_SIZE,
+# Offline test images: the same ansible/image.yml as the Ubuntu images, on Debian 12 built with
+# debootstrap, so CI can build and boot them without Ubuntu's servers. Two flavours (CLAWBOX_IMAGE_FLAVOUR):
+#   cpu (default): amd64; debootstrap (tarball cached) → GPT disk: EFI system partition + ext4 root →
+#     ansible/image.yml through the chroot connection (flavour cpu) → GRUB (EFI, removable path).
+#   rpi: arm64 for the Raspberry Pi 4; debootstrap --arch=arm64 run through qemu-user-static (binfmt_misc) →
+#     MBR disk: FAT boot partition (/boot/firmware: Debian's raspi-firmware files, config.txt, cmdline.txt,
+#     kernel, initrd, device trees) + ext4 root → ansible/image.yml (flavour rpi). No GRUB: the Pi's firmware
+#     reads config.txt and starts the kernel itself.
+#   Both → .img + .img.xz + .sha256 + manifest (image/finalize-artifact.sh).
+# Usage (root): image/build-test-image.sh [OUT_DIR]   env: CLAWBOX_IMAGE_FLAVOUR (cpu | rpi),
+#   CLAWBOX_CACHE_DIR, CLAWBOX_DISK_SIZE,
 #   CLAWBOX_MIRROR, CLAWBOX_IDEMPOTENCE=1 (run the playbook twice; fail if the second run changes anything),
 #   CLAWBOX_PRESEED_MODEL (a GGUF copied into /var/lib/clawbox/models), CLAWBOX_ADMIN_KEY (a public key),
 #   CLAWBOX_XZ_LEVEL (xz preset for the artifact, default 1).
@@ -15,17 +21,41 @@ OUT=${1:-$REPO/artifacts}
 CACHE=${CLAWBOX_CACHE_DIR:-$REPO/.cache/image}
 DISK_SIZE=${CLAWBOX_DISK_SIZE:-4G}
 MIRROR=${CLAWBOX_MIRROR:-http://deb.debian.org/debian}
+FLAVOUR=${CLAWBOX_IMAGE_FLAVOUR:-cpu}
 SUITE=bookworm
 VERSION=$(node -p 'require("./agent/package.json").version')
-NAME=clawbox-$VERSION-debian12-cpu
+NAME=clawbox-$VERSION-debian12-$FLAVOUR
 IMG=$OUT/$NAME.img
-# Packages debootstrap puts in the base tarball: kernel, boot loader, and what Ansible needs to run.
-INCLUDE=linux-image-amd64,systemd-sysv,udev,dbus,grub-efi-amd64,initramfs-tools,python3,python3-apt,ca-certificates,sudo,locales,apt-utils,kmod,iproute2,ifupdown,isc-dhcp-client
+# Packages debootstrap puts in the base tarball: kernel, boot loader or firmware, and what Ansible needs
+# (the list keys the cached base system, so cpu's is kept as it was).
+case "$FLAVOUR" in
+  cpu)
+    ARCH=amd64 NODE_ARCH=x64 COMPONENTS=main TARBALL_NAME=debootstrap-$SUITE-amd64.tar.gz
+    INCLUDE=linux-image-amd64,systemd-sysv,udev,dbus,grub-efi-amd64,initramfs-tools,python3,python3-apt,ca-certificates,sudo,locales,apt-utils,kmod,iproute2,ifupdown,isc-dhcp-client
+    ;;
+  rpi)
+    # raspi-firmware (the Pi's boot firmware and its kernel hooks) and firmware-brcm80211 (the Pi's Wi-Fi)
+    # are in Debian 12's non-free-firmware component.
+    ARCH=arm64 NODE_ARCH=arm64 COMPONENTS=main,non-free-firmware TARBALL_NAME=debootstrap-$SUITE-arm64-rpi.tar.gz
+    INCLUDE=linux-image-arm64,raspi-firmware,firmware-brcm80211,dosfstools,systemd-sysv,udev,dbus,initramfs-tools,python3,python3-apt,ca-certificates,sudo,locales,apt-utils,kmod,iproute2,ifupdown,isc-dhcp-client
+    ;;
+  *) echo "build-test-image: CLAWBOX_IMAGE_FLAVOUR must be cpu or rpi (got '$FLAVOUR')" >&2; exit 1 ;;
+esac
 
 [ "$(id -u)" = 0 ] || { echo "build-test-image: run as root (loop devices, chroot)" >&2; exit 1; }
-for tool in debootstrap sgdisk partx losetup mkfs.vfat mcopy mkfs.ext4 ansible-playbook xz; do
-  command -v "$tool" >/dev/null || { echo "build-test-image: $tool missing: apt-get install debootstrap gdisk dosfstools mtools e2fsprogs ansible xz-utils" >&2; exit 1; }
+for tool in debootstrap sgdisk sfdisk partx losetup mkfs.vfat mcopy mkfs.ext4 ansible-playbook xz; do
+  command -v "$tool" >/dev/null || { echo "build-test-image: $tool missing: apt-get install debootstrap gdisk fdisk dosfstools mtools e2fsprogs ansible xz-utils" >&2; exit 1; }
 done
+# A foreign architecture's programs (the arm64 chroot on an amd64 host) run through qemu-user-static,
+# registered with binfmt_misc's F flag (the interpreter is opened at registration, so it works in a chroot).
+if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
+  qemu=/proc/sys/fs/binfmt_misc/qemu-aarch64
+  [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
+    { echo "build-test-image: binfmt_misc cannot be mounted: the $ARCH chroot cannot run" >&2; exit 1; }
+  [ -e "$qemu" ] || update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  grep -qx enabled "$qemu" 2>/dev/null ||
+    { echo "build-test-image: no binfmt_misc handler for $ARCH programs: apt-get install qemu-user-static binfmt-support" >&2; exit 1; }
+fi
 mkdir -p "$OUT" "$CACHE"
 
 t0=$(date +%s)
@@ -47,20 +77,29 @@ trap cleanup EXIT
 
 # 1. Base system tarball (cached: a warm build skips the download), and the installed base system itself
 # (cached too: debootstrap's second stage, ~2 min of dpkg and initramfs, runs once per package list).
-TARBALL=$CACHE/debootstrap-$SUITE-amd64.tar.gz
-ROOTFS=$CACHE/rootfs-$SUITE-amd64-$(printf '%s' "$INCLUDE" | sha256sum | cut -c1-12).tar
+# arm64 runs its second stage through qemu-user: over an hour on 2 shared cores (measured: image/README.md).
+TARBALL=$CACHE/$TARBALL_NAME
+ROOTFS=$CACHE/rootfs-$SUITE-$ARCH-$(printf '%s' "$INCLUDE" | sha256sum | cut -c1-12).tar
+DEBOOTSTRAP=(debootstrap "--arch=$ARCH" --variant=minbase "--components=$COMPONENTS" "--include=$INCLUDE")
 if [ ! -s "$ROOTFS" ] && [ ! -s "$TARBALL" ]; then
-  debootstrap --arch=amd64 --variant=minbase --include="$INCLUDE" --make-tarball="$TARBALL.tmp" "$SUITE" \
-    "$(mktemp -d)" "$MIRROR"
+  "${DEBOOTSTRAP[@]}" --make-tarball="$TARBALL.tmp" "$SUITE" "$(mktemp -d)" "$MIRROR"
   mv "$TARBALL.tmp" "$TARBALL"
 fi
 stage debootstrap-tarball
 
-# 2. Disk: GPT with a 256 MiB EFI system partition and the root partition (Linux x86-64 root type).
+# 2. Disk. cpu: GPT with a 256 MiB EFI system partition and the root partition (Linux x86-64 root type).
+# rpi: MBR (what every Pi boot ROM reads) with a 512 MiB FAT32-LBA boot partition at 4 MiB (the firmware,
+# device trees, kernel and initrd: ~100 MB, twice during a kernel update) and the ext4 root after it.
 rm -f "$IMG"
 truncate -s "$DISK_SIZE" "$IMG"
-sgdisk --zap-all --new=1:2048:+256M --typecode=1:ef00 --change-name=1:ESP \
-  --new=2:0:0 --typecode=2:8304 --change-name=2:root "$IMG" >/dev/null
+if [ "$FLAVOUR" = rpi ]; then
+  printf 'label: dos\nstart=4MiB, size=512MiB, type=c, bootable\nstart=516MiB, type=83\n' | sfdisk -q "$IMG"
+  BOOT_LABEL=CLAWBOX-PI BOOT_MOUNT=/boot/firmware
+else
+  sgdisk --zap-all --new=1:2048:+256M --typecode=1:ef00 --change-name=1:ESP \
+    --new=2:0:0 --typecode=2:8304 --change-name=2:root "$IMG" >/dev/null
+  BOOT_LABEL=CLAWBOX-EFI BOOT_MOUNT=/boot/efi
+fi
 # One loop device per partition (offset + size from the partition table): containers have no udev to
 # create /dev/loopNpM nodes.
 part_loop() { # $1 = partition number → prints the loop device
@@ -70,7 +109,7 @@ part_loop() { # $1 = partition number → prints the loop device
 }
 esp_dev=$(part_loop 1); loops+=("$esp_dev")
 root_dev=$(part_loop 2); loops+=("$root_dev")
-mkfs.vfat -F 32 -n CLAWBOX-EFI "$esp_dev" >/dev/null
+mkfs.vfat -F 32 -n "$BOOT_LABEL" "$esp_dev" >/dev/null
 mkfs.ext4 -q -L clawbox-root "$root_dev"
 mount "$root_dev" "$root"
 # The ESP is written with mtools (build hosts and containers may lack the vfat module).
@@ -80,7 +119,7 @@ stage disk
 if [ -s "$ROOTFS" ]; then
   tar -C "$root" --numeric-owner -xpf "$ROOTFS"
 else
-  debootstrap --arch=amd64 --variant=minbase --include="$INCLUDE" --unpack-tarball="$TARBALL" "$SUITE" "$root" "$MIRROR"
+  "${DEBOOTSTRAP[@]}" --unpack-tarball="$TARBALL" "$SUITE" "$root" "$MIRROR"
   rm -f "$root"/var/cache/apt/archives/*.deb
   tar -C "$root" --numeric-owner --exclude=./lost+found -cpf "$ROOTFS.tmp" .
   mv "$ROOTFS.tmp" "$ROOTFS"
@@ -99,23 +138,36 @@ esp_uuid=$(blkid -s UUID -o value "$esp_dev")
 cat > "$root/etc/fstab" <<FSTAB
 # clawbox test image (image/build-test-image.sh)
 UUID=$root_uuid / ext4 errors=remount-ro 0 1
-UUID=$esp_uuid /boot/efi vfat umask=0077 0 2
+UUID=$esp_uuid $BOOT_MOUNT vfat umask=0077 0 2
 FSTAB
+components=${COMPONENTS//,/ }
 cat > "$root/etc/apt/sources.list" <<APT
-deb $MIRROR $SUITE main
-deb $MIRROR $SUITE-updates main
-deb http://deb.debian.org/debian-security $SUITE-security main
+deb $MIRROR $SUITE $components
+deb $MIRROR $SUITE-updates $components
+deb http://deb.debian.org/debian-security $SUITE-security $components
 APT
+if [ "$FLAVOUR" = rpi ]; then
+  # raspi-firmware's kernel and initramfs hooks regenerate /boot/firmware/{config.txt,cmdline.txt} on every
+  # kernel update from these settings (they would take root=/dev/loopN from findmnt in this chroot).
+  # CMA=0: no cma= argument, the device tree's default pool (the hook warns that 64M can keep a Pi 4 from
+  # booting). The Pi firmware replaces serial0 with the board's UART; the last console (tty1) is /dev/console.
+  cat > "$root/etc/default/raspi-firmware" <<RASPI
+# clawbox image (image/build-test-image.sh): read by raspi-firmware's kernel hooks.
+ROOTPART="UUID=$root_uuid rootfstype=ext4"
+CONSOLES="serial0,115200 tty1"
+CMA=0
+RASPI
+fi
 # Wired network for the QEMU test (NetworkManager from the base role takes over interfaces it manages).
 printf 'auto lo\niface lo inet loopback\n' > "$root/etc/network/interfaces"
 
 # 4. The agent release for this machine's architecture.
-RELEASE=$CACHE/clawbox-$VERSION-x64-cpu.tar.gz
-image/make-release.sh x64 cpu "$RELEASE" >/dev/null
+RELEASE=$CACHE/clawbox-$VERSION-$NODE_ARCH-$FLAVOUR.tar.gz
+image/make-release.sh "$NODE_ARCH" "$FLAVOUR" "$RELEASE" >/dev/null
 stage release
 
 # 5. ansible/image.yml through the chroot connection.
-extra=(-e clawbox_image_build=true -e clawbox_flavour=cpu -e "clawbox_version=$VERSION"
+extra=(-e clawbox_image_build=true -e "clawbox_flavour=$FLAVOUR" -e "clawbox_version=$VERSION"
   -e "clawbox_agent_release_archive=$RELEASE" -e "clawbox_agent_cache_dir=$CACHE")
 [ -n "${CLAWBOX_PRESEED_MODEL:-}" ] && extra+=(-e "{\"clawbox_agent_preseed_models\": [\"$CLAWBOX_PRESEED_MODEL\"]}")
 [ -n "${CLAWBOX_ADMIN_KEY:-}" ] && extra+=(-e "{\"clawbox_base_admin_authorized_keys\": [\"$CLAWBOX_ADMIN_KEY\"]}")
@@ -148,17 +200,28 @@ if [ "${CLAWBOX_IDEMPOTENCE:-0}" = 1 ]; then
   stage ansible-second-run
 fi
 
-# 6. Boot loader: GRUB config from the roles' drop-ins (console, security=selinux), and a standalone GRUB EFI
-# binary on the removable-media path (no NVRAM entry needed) that finds the root filesystem by UUID.
-# grub-install is not used: it insists on a mounted FAT ESP, which needs the vfat module on the build host.
-# update-grub cannot be used here: its 10_linux skips a root filesystem on a loop device backed by a file
-# (and would write root=/dev/loopN). The same kernel command line from /etc/default/grub and the roles'
-# drop-ins goes into a grub.cfg written here; on a device, kernel updates run update-grub as usual.
-mkdir -p "$root/boot/grub" "$root/boot/efi"
-kernel=$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -n 1)
-cmdline=$(chroot "$root" sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do [ -r "$f" ] && . "$f"; done
-  echo "$GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT"')
-cat > "$root/boot/grub/grub.cfg" <<GRUB
+if [ "$FLAVOUR" = rpi ]; then
+  # 6. Pi boot partition: raspi-firmware's kernel hook, run again now that the roles wrote its settings
+  # (config lines, SELinux arguments), rewrote config.txt and cmdline.txt in /boot/firmware of the root
+  # filesystem next to the firmware, device trees, kernel and initrd; all of it moves onto the FAT partition
+  # (written with mtools like the ESP), which fstab mounts over the then empty directory.
+  chroot "$root" env DEB_MAINT_PARAMS=configure /etc/kernel/postinst.d/z50-raspi-firmware
+  grep -q 'security=selinux' "$root/boot/firmware/cmdline.txt" ||
+    { echo "build-test-image: cmdline.txt lacks security=selinux: $(cat "$root/boot/firmware/cmdline.txt")" >&2; exit 1; }
+  mcopy -s -i "$esp_dev" "$root"/boot/firmware/* ::/
+  find "$root/boot/firmware" -mindepth 1 -delete
+else
+  # 6. Boot loader: GRUB config from the roles' drop-ins (console, security=selinux), and a standalone GRUB EFI
+  # binary on the removable-media path (no NVRAM entry needed) that finds the root filesystem by UUID.
+  # grub-install is not used: it insists on a mounted FAT ESP, which needs the vfat module on the build host.
+  # update-grub cannot be used here: its 10_linux skips a root filesystem on a loop device backed by a file
+  # (and would write root=/dev/loopN). The same kernel command line from /etc/default/grub and the roles'
+  # drop-ins goes into a grub.cfg written here; on a device, kernel updates run update-grub as usual.
+  mkdir -p "$root/boot/grub" "$root/boot/efi"
+  kernel=$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -n 1)
+  cmdline=$(chroot "$root" sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do [ -r "$f" ] && . "$f"; done
+    echo "$GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT"')
+  cat > "$root/boot/grub/grub.cfg" <<GRUB
 # clawbox test image (image/build-test-image.sh); update-grub replaces it on a device.
 serial --unit=0 --speed=115200
 terminal_input console serial
@@ -172,16 +235,17 @@ menuentry 'Debian GNU/Linux (clawbox)' {
   initrd /boot/initrd.img-${kernel#vmlinuz-}
 }
 GRUB
-# The prefix stays on GRUB's memdisk, which holds every module (the root filesystem has none: no grub-install).
-printf 'search --no-floppy --fs-uuid --set=root %s\nconfigfile ($root)/boot/grub/grub.cfg\n' \
-  "$root_uuid" > "$root/root/grub-early.cfg"
-chroot "$root" grub-mkstandalone -O x86_64-efi --modules="part_gpt ext2 search_fs_uuid configfile" \
-  -o /root/BOOTX64.EFI "boot/grub/grub.cfg=/root/grub-early.cfg"
-mmd -i "$esp_dev" ::/EFI ::/EFI/BOOT
-mcopy -i "$esp_dev" "$root/root/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
-rm -f "$root/root/BOOTX64.EFI" "$root/root/grub-early.cfg"
-# The playbook labelled the tree before GRUB wrote its files: label those too.
-chroot "$root" setfiles -F -e /boot/efi /etc/selinux/default/contexts/files/file_contexts /boot
+  # The prefix stays on GRUB's memdisk, which holds every module (the root filesystem has none: no grub-install).
+  printf 'search --no-floppy --fs-uuid --set=root %s\nconfigfile ($root)/boot/grub/grub.cfg\n' \
+    "$root_uuid" > "$root/root/grub-early.cfg"
+  chroot "$root" grub-mkstandalone -O x86_64-efi --modules="part_gpt ext2 search_fs_uuid configfile" \
+    -o /root/BOOTX64.EFI "boot/grub/grub.cfg=/root/grub-early.cfg"
+  mmd -i "$esp_dev" ::/EFI ::/EFI/BOOT
+  mcopy -i "$esp_dev" "$root/root/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+  rm -f "$root/root/BOOTX64.EFI" "$root/root/grub-early.cfg"
+  # The playbook labelled the tree before GRUB wrote its files: label those too.
+  chroot "$root" setfiles -F -e /boot/efi /etc/selinux/default/contexts/files/file_contexts /boot
+fi
 stage bootloader
 
 cp "$root/usr/share/clawbox/image-manifest.json" "$OUT/$NAME.image-manifest.json"

@@ -3,6 +3,13 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../support/test-model.js";
+import {
+  expectAgentConfined,
+  expectChatAnswer,
+  expectFirewallOn,
+  expectShadowDenied,
+  expectSshKeysOnly,
+} from "./device-checks.js";
 import { type DeviceResponse, deviceRequest, waitForDevice } from "./device-http.js";
 import { writeEspFile } from "./esp-file.js";
 import { buildRelease, pinHostKey, runFleetUpdate, writeVmInventory } from "./fleet-update-vm.js";
@@ -229,73 +236,18 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
   it(
     "answers a chat request with the pre-seeded model",
     async () => {
-      const auth = { authorization: `Bearer ${token}` };
-      const load = await deviceRequest(`${base}/admin/model`, {
-        headers: auth,
-        body: { model: `/var/lib/clawbox/models/${modelFile}` },
-        timeoutMs: 300_000,
-      });
-      expect(load.status, load.body).toBe(200);
-      const chat = await deviceRequest(`${base}/v1/chat/completions`, {
-        headers: auth,
-        body: { messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 24, seed: 1 },
-        timeoutMs: 300_000,
-      });
-      expect(chat.status, chat.body).toBe(200);
-      const answer = (json(chat).choices as { message: { content: string } }[])[0]?.message.content ?? "";
-      expect(answer.trim().length).toBeGreaterThan(0);
+      await expectChatAnswer(base, token, `/var/lib/clawbox/models/${modelFile}`);
     },
     11 * 60_000,
   );
 
-  it("runs the agent as clawbox in clawbox_t with SELinux enforcing", () => {
-    const r = ssh(admin, "cat /sys/fs/selinux/enforce; echo; ps -C node -o user=,label=");
-    expect(r.code, explain(r)).toBe(0);
-    const [enforce, ...procs] = r.stdout.trim().split("\n");
-    expect(enforce).toBe("1");
-    expect(procs.length).toBeGreaterThan(0);
-    for (const line of procs) expect(line).toMatch(/^clawbox\s+system_u:system_r:clawbox_t:/);
-  });
+  it("runs the agent as clawbox in clawbox_t with SELinux enforcing", () => expectAgentConfined(admin));
 
-  it("denies clawbox_t reading /etc/shadow", () => {
-    // systemd starts the agent's own Node binary (entry point clawbox_exec_t) in clawbox_t, as for the
-    // agent (an admin shell may not enter clawbox_t with runcon); the probe prints its label and the
-    // outcome of reading /etc/shadow to the journal.
-    const script =
-      'const fs=require("fs");let r="READ";try{fs.readFileSync("/etc/shadow")}catch(e){r=e.code}' +
-      'console.log("PROBE",fs.readFileSync("/proc/self/attr/current","utf8").replace(/\\0/g,""),r)';
-    const r = ssh(
-      admin,
-      "sudo -n systemd-run --quiet --wait --collect --unit=clawbox-shadow-probe -p User=clawbox " +
-        `-p SELinuxContext=system_u:system_r:clawbox_t:s0 /opt/clawbox/node/bin/node -e '${script}' && ` +
-        "sudo -n journalctl --no-pager -o cat -u clawbox-shadow-probe | grep '^PROBE '",
-    );
-    expect(r.code, explain(r)).toBe(0);
-    const [, label, outcome] = r.stdout.trim().split("\n").at(-1)?.split(" ") ?? [];
-    expect(label).toMatch(/^system_u:system_r:clawbox_t:/);
-    expect(outcome).toBe("EACCES");
-  });
+  it("denies clawbox_t reading /etc/shadow", () => expectShadowDenied(admin));
 
-  it("sshd refuses passwords and root", () => {
-    const pw = ssh({ ...admin, key: "" }, "true", [
-      "PubkeyAuthentication=no",
-      "PreferredAuthentications=password,keyboard-interactive",
-    ]);
-    expect(pw.code).toBe(255);
-    expect(pw.stderr).toMatch(/Permission denied \(publickey\)/);
-    expect(ssh({ ...admin, user: "root" }, "true").code).toBe(255);
-    const cfg = ssh(admin, "sudo -n sshd -T");
-    expect(cfg.code, explain(cfg)).toBe(0);
-    expect(cfg.stdout).toMatch(/^permitrootlogin no$/m);
-    expect(cfg.stdout).toMatch(/^passwordauthentication no$/m);
-  });
+  it("sshd refuses passwords and root", () => expectSshKeysOnly(admin));
 
-  it("has nftables active with a default-deny input chain", () => {
-    const r = ssh(admin, "systemctl is-active nftables && sudo -n nft list ruleset");
-    expect(r.code, explain(r)).toBe(0);
-    expect(r.stdout).toMatch(/^active$/m);
-    expect(r.stdout).toMatch(/hook input priority filter; policy drop;/);
-  });
+  it("has nftables active with a default-deny input chain", () => expectFirewallOn(admin));
 
   it("mounts /tmp noexec", () => {
     const r = ssh(admin, "findmnt -no FSTYPE,OPTIONS /tmp");

@@ -8,6 +8,9 @@ import { run } from "./tools.js";
 /** OVMF firmware from Debian's `ovmf` package (4 MiB flash layout: code read-only, a private copy of vars). */
 export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+/** UEFI for QEMU's arm64 `virt` machine from Debian's `qemu-efi-aarch64` (two 64 MiB flash images). */
+export const AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd";
+export const AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd";
 
 /** Guest ports forwarded to 127.0.0.1 (host port chosen free at boot). */
 export interface VmPorts {
@@ -27,6 +30,17 @@ export interface VmOptions {
   cpus: number;
   /** Runs on the fresh qcow2 overlay before the first start (e.g. esp-file.ts writes a seed onto the ESP). */
   prepareDisk?: (overlay: string) => void;
+  /**
+   * Guest architecture. x86_64 (default): q35 + OVMF, booting the disk's EFI system partition.
+   * aarch64: `virt` with a Cortex-A72 (the Raspberry Pi 4's core, so a binary built past it fails here as
+   * on the Pi) + AAVMF.
+   */
+  arch?: "x86_64" | "aarch64";
+  /**
+   * Kernel, initrd (host files) and command line handed to the UEFI firmware through QEMU's fw_cfg
+   * instead of a boot loader on the disk (the Raspberry Pi image has none: its firmware reads config.txt).
+   */
+  directKernel?: { kernel: string; initrd: string; append: string };
 }
 
 /** A running QEMU guest. `stop()` kills QEMU and removes its temp dir; call it in afterAll. */
@@ -58,15 +72,16 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Boots `opts.image` with qemu-system-x86_64 under TCG (no KVM on CI machines): q35, OVMF UEFI, virtio
- * disk (qcow2 overlay of the raw image) and virtio-net with user-mode networking whose guest ports 22, 80
- * and 443 are forwarded to free ports on 127.0.0.1. The serial console goes to a file read by serial().
+ * Boots `opts.image` with qemu-system-x86_64 (q35, OVMF) or qemu-system-aarch64 (virt, Cortex-A72, AAVMF)
+ * under TCG (no KVM on CI machines): UEFI, virtio disk (qcow2 overlay of the raw image) and virtio-net with
+ * user-mode networking whose guest ports 22, 80 and 443 are forwarded to free ports on 127.0.0.1. The
+ * serial console (ttyS0 / ttyAMA0) goes to a file read by serial().
  * Throws when qemu-img cannot create the overlay (its output in the message).
  */
 export async function bootVm(opts: VmOptions): Promise<Vm> {
   const dir = mkdtempSync(join(tmpdir(), "clawbox-vm-"));
   const overlay = join(dir, "disk.qcow2");
-  const vars = join(dir, "OVMF_VARS.fd");
+  const vars = join(dir, "UEFI_VARS.fd");
   let boots = 0;
   let serialLog = join(dir, "serial.log");
   const img = run("qemu-img", [
@@ -83,7 +98,8 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
   ]);
   if (img.code !== 0) throw new Error(`qemu-img create failed: ${img.stderr}`);
   opts.prepareDisk?.(overlay);
-  copyFileSync(OVMF_VARS, vars);
+  const arm = opts.arch === "aarch64";
+  copyFileSync(arm ? AAVMF_VARS : OVMF_VARS, vars);
   const ports: VmPorts = { ssh: await freePort(), http: await freePort(), https: await freePort() };
   const fwd = [
     `tcp:127.0.0.1:${ports.ssh}-:22`,
@@ -94,15 +110,15 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
     "-accel",
     "tcg",
     "-machine",
-    "q35",
+    arm ? "virt" : "q35",
     "-cpu",
-    "max",
+    arm ? "cortex-a72" : "max",
     "-smp",
     String(opts.cpus),
     "-m",
     String(opts.memoryMiB),
     "-drive",
-    `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+    `if=pflash,format=raw,readonly=on,file=${arm ? AAVMF_CODE : OVMF_CODE}`,
     "-drive",
     `if=pflash,format=raw,file=${vars}`,
     "-drive",
@@ -119,6 +135,8 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
     `file:${serialLog}`,
     "-no-reboot",
   ];
+  const k = opts.directKernel;
+  if (k) args.push("-kernel", k.kernel, "-initrd", k.initrd, "-append", k.append);
   let qemu: ChildProcess;
   let exited: string | null = null;
   const start = () => {
@@ -127,7 +145,9 @@ export async function bootVm(opts: VmOptions): Promise<Vm> {
     const serialArgs = args.map((a) => (a.startsWith("file:") ? `file:${serialLog}` : a));
     exited = null;
     let stderr = "";
-    qemu = spawn("qemu-system-x86_64", serialArgs, { stdio: ["ignore", "ignore", "pipe"] });
+    qemu = spawn(arm ? "qemu-system-aarch64" : "qemu-system-x86_64", serialArgs, {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     qemu.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
     });

@@ -11,8 +11,14 @@ import { explain, ROOT, run } from "./tools.js";
 export const ARTIFACTS_DIR = process.env.CLAWBOX_IMAGE_OUT_DIR ?? join(ROOT, "artifacts");
 export const TEST_KEY = join(ROOT, ".cache", "image", "ssh", "id_ed25519");
 
-/** The Debian 12 test image's file names (agent/package.json version, flavour cpu). */
-export function testImagePaths(): {
+/**
+ * Flavours image/build-test-image.sh builds (CLAWBOX_IMAGE_FLAVOUR): cpu (amd64, GRUB on an ESP) and rpi
+ * (arm64, the Raspberry Pi boot partition).
+ */
+export type TestImageFlavour = "cpu" | "rpi";
+
+/** The Debian 12 test image's file names (agent/package.json version, the flavour: cpu by default). */
+export function testImagePaths(flavour: TestImageFlavour = "cpu"): {
   name: string;
   raw: string;
   xz: string;
@@ -20,7 +26,7 @@ export function testImagePaths(): {
   keyStamp: string;
 } {
   const version = JSON.parse(readFileSync(join(ROOT, "agent", "package.json"), "utf8")).version as string;
-  const name = `clawbox-${version}-debian12-cpu`;
+  const name = `clawbox-${version}-debian12-${flavour}`;
   const base = join(ARTIFACTS_DIR, name);
   return {
     name,
@@ -55,10 +61,13 @@ export function newestImageInput(dirs = [join(ROOT, "ansible"), join(ROOT, "imag
  * (image/build-test-image.sh as root: debootstrap + ansible/image.yml + GRUB; minutes). The build gets the
  * test model (../shared/models/stories260K.gguf, else test/support's generated GGUF) pre-seeded and the
  * public half of TEST_KEY (created here with ssh-keygen when missing) as the admin user's SSH key.
+ * `flavour` rpi builds the arm64 Raspberry Pi image (debootstrap through qemu-user: see image/README.md).
  * Throws with the build's output tail when the build fails.
  */
-export async function ensureTestImage(): Promise<{ raw: string; manifest: string; built: boolean }> {
-  const paths = testImagePaths();
+export async function ensureTestImage(
+  flavour: TestImageFlavour = "cpu",
+): Promise<{ raw: string; manifest: string; built: boolean }> {
+  const paths = testImagePaths(flavour);
   if (!existsSync(TEST_KEY)) {
     mkdirSync(join(TEST_KEY, ".."), { recursive: true });
     const kg = run("ssh-keygen", [
@@ -84,8 +93,13 @@ export async function ensureTestImage(): Promise<{ raw: string; manifest: string
   const script = join(ROOT, "image", "build-test-image.sh");
   const [cmd, ...args] = [...asRoot, script, ARTIFACTS_DIR];
   const r = run(cmd as string, args, {
-    env: { ...process.env, CLAWBOX_PRESEED_MODEL: await testModelPath(), CLAWBOX_ADMIN_KEY: publicKey },
-    timeoutMs: 40 * 60_000,
+    env: {
+      ...process.env,
+      CLAWBOX_IMAGE_FLAVOUR: flavour,
+      CLAWBOX_PRESEED_MODEL: await testModelPath(),
+      CLAWBOX_ADMIN_KEY: publicKey,
+    },
+    timeoutMs: (flavour === "rpi" ? 180 : 40) * 60_000,
   });
   if (r.code !== 0) throw new Error(`image/build-test-image.sh failed: ${explain(r)}`);
   writeFileSync(paths.keyStamp, `${publicKey}\n`);

@@ -1,0 +1,86 @@
+import { expect } from "vitest";
+import { deviceRequest } from "./device-http.js";
+import { type SshTarget, ssh } from "./ssh.js";
+import { explain } from "./tools.js";
+
+// Checks of a booted clawbox image shared by the amd64 and arm64 boot tests: each runs over SSH as the
+// image's `admin` (or against the device's HTTPS port) and fails the calling test with the device's output.
+
+/** SELinux enforcing, and every Node process (the agent) runs as `clawbox` in `clawbox_t`. */
+export function expectAgentConfined(admin: SshTarget): void {
+  const r = ssh(admin, "cat /sys/fs/selinux/enforce; echo; ps -C node -o user=,label=");
+  expect(r.code, explain(r)).toBe(0);
+  const [enforce, ...procs] = r.stdout.trim().split("\n");
+  expect(enforce).toBe("1");
+  expect(procs.length).toBeGreaterThan(0);
+  for (const line of procs) expect(line).toMatch(/^clawbox\s+system_u:system_r:clawbox_t:/);
+}
+
+/**
+ * systemd starts the agent's own Node binary (entry point clawbox_exec_t) in clawbox_t, as for the agent
+ * (an admin shell may not enter clawbox_t with runcon); the probe prints its label and the outcome of
+ * reading /etc/shadow to the journal, which must be EACCES.
+ */
+export function expectShadowDenied(admin: SshTarget): void {
+  const script =
+    'const fs=require("fs");let r="READ";try{fs.readFileSync("/etc/shadow")}catch(e){r=e.code}' +
+    'console.log("PROBE",fs.readFileSync("/proc/self/attr/current","utf8").replace(/\\0/g,""),r)';
+  const r = ssh(
+    admin,
+    "sudo -n systemd-run --quiet --wait --collect --unit=clawbox-shadow-probe -p User=clawbox " +
+      `-p SELinuxContext=system_u:system_r:clawbox_t:s0 /opt/clawbox/node/bin/node -e '${script}' && ` +
+      "sudo -n journalctl --no-pager -o cat -u clawbox-shadow-probe | grep '^PROBE '",
+  );
+  expect(r.code, explain(r)).toBe(0);
+  const [, label, outcome] = r.stdout.trim().split("\n").at(-1)?.split(" ") ?? [];
+  expect(label).toMatch(/^system_u:system_r:clawbox_t:/);
+  expect(outcome).toBe("EACCES");
+}
+
+/** sshd refuses passwords and root logins, both on the wire and in its effective configuration (`sshd -T`). */
+export function expectSshKeysOnly(admin: SshTarget): void {
+  const pw = ssh({ ...admin, key: "" }, "true", [
+    "PubkeyAuthentication=no",
+    "PreferredAuthentications=password,keyboard-interactive",
+  ]);
+  expect(pw.code).toBe(255);
+  expect(pw.stderr).toMatch(/Permission denied \(publickey\)/);
+  expect(ssh({ ...admin, user: "root" }, "true").code).toBe(255);
+  const cfg = ssh(admin, "sudo -n sshd -T");
+  expect(cfg.code, explain(cfg)).toBe(0);
+  expect(cfg.stdout).toMatch(/^permitrootlogin no$/m);
+  expect(cfg.stdout).toMatch(/^passwordauthentication no$/m);
+}
+
+/** nftables is active and its input chain drops by default. */
+export function expectFirewallOn(admin: SshTarget): void {
+  const r = ssh(admin, "systemctl is-active nftables && sudo -n nft list ruleset");
+  expect(r.code, explain(r)).toBe(0);
+  expect(r.stdout).toMatch(/^active$/m);
+  expect(r.stdout).toMatch(/hook input priority filter; policy drop;/);
+}
+
+/**
+ * Loads `modelPath` (a GGUF on the device) through the admin API and asks the OpenAI-compatible endpoint
+ * for a short completion (24 tokens, seed 1). Returns the answer text, which must not be empty. Waits up
+ * to 5 min per request (model load and generation under TCG).
+ */
+export async function expectChatAnswer(base: string, token: string, modelPath: string): Promise<string> {
+  const auth = { authorization: `Bearer ${token}` };
+  const load = await deviceRequest(`${base}/admin/model`, {
+    headers: auth,
+    body: { model: modelPath },
+    timeoutMs: 300_000,
+  });
+  expect(load.status, load.body).toBe(200);
+  const chat = await deviceRequest(`${base}/v1/chat/completions`, {
+    headers: auth,
+    body: { messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 24, seed: 1 },
+    timeoutMs: 300_000,
+  });
+  expect(chat.status, chat.body).toBe(200);
+  const choices = (JSON.parse(chat.body) as { choices: { message: { content: string } }[] }).choices;
+  const answer = choices[0]?.message.content ?? "";
+  expect(answer.trim().length).toBeGreaterThan(0);
+  return answer;
+}
