@@ -52,10 +52,18 @@ class BackendChain implements InferenceService {
   private readonly logger: Pick<Logger, "info" | "warn"> | undefined;
   /** "local" or "remote:<name>". */
   private active = "local";
+  /**
+   * Legacy text completions and embeddings run on the local model whichever backend answers chat (remote
+   * backends are chat-only); absent when the local engine lacks them, so the routes answer 501 as for it.
+   */
+  readonly completeText?: InferenceService["completeText"];
+  readonly embed?: InferenceService["embed"];
   private remoteTokens = 0;
 
   constructor(opts: BackendChainOptions) {
     this.local = opts.local;
+    this.completeText = opts.local.completeText?.bind(opts.local);
+    this.embed = opts.local.embed?.bind(opts.local);
     this.logger = opts.logger;
     this.localOnly = opts.routing.localOnly;
     if (!this.localOnly) {
