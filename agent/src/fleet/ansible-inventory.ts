@@ -101,19 +101,30 @@ function cacheKey(file: string): string | undefined {
 /**
  * Builds an Inventory from `ansible-inventory --list` JSON. Ansible has already merged every host's
  * variables (group and host vars, group_vars/ and host_vars/ files), so they are taken as host variables.
+ * Ansible prints the groups sorted by name, but each `children` and `hosts` list in file order, so the
+ * groups are walked from `all` through their children: hosts come out in inventory order, as playbooks
+ * see them (`ansible all --list-hosts`).
  */
 export function fromAnsibleList(file: string, list: AnsibleList): Inventory {
   const hostvars = list._meta?.hostvars ?? {};
-  const root: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(list)) {
-    if (name === "_meta" || typeof value !== "object" || value === null) continue;
-    const group = value as { hosts?: string[]; children?: string[] };
-    root[name] = {
-      ...(group.hosts ? { hosts: Object.fromEntries(group.hosts.map((h) => [h, hostvars[h] ?? {}])) } : {}),
-      ...(group.children ? { children: Object.fromEntries(group.children.map((c) => [c, null])) } : {}),
+  const groupOf = (name: string) => {
+    const value = list[name];
+    return (typeof value === "object" && value !== null ? value : {}) as {
+      hosts?: string[];
+      children?: string[];
     };
-  }
-  return buildInventory(file, root);
+  };
+  const body = (name: string, path: readonly string[]): Record<string, unknown> => {
+    const group = groupOf(name);
+    const children = (group.children ?? []).filter((c) => !path.includes(c));
+    return {
+      ...(group.hosts ? { hosts: Object.fromEntries(group.hosts.map((h) => [h, hostvars[h] ?? {}])) } : {}),
+      ...(children.length > 0
+        ? { children: Object.fromEntries(children.map((c) => [c, body(c, [...path, c])])) }
+        : {}),
+    };
+  };
+  return buildInventory(file, { all: body("all", ["all"]) });
 }
 
 /**
