@@ -200,7 +200,11 @@ describe("clawbox backup", () => {
     const restored = await restore(backupFile, dataB, configB, passFile);
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toContain("clawbox.db");
-    expect(readFileSync(configB, "utf8")).toContain(WS_TOKEN);
+    // the bridge token comes back sealed (secrets at rest) with the device key that opens it: the
+    // WebSocket bridge below only answers alice if B can open it
+    expect(readFileSync(configB, "utf8")).not.toContain(WS_TOKEN);
+    expect(readFileSync(configB, "utf8")).toMatch(/token: enc\.v1\./);
+    expect(statSync(join(dataB, "device-key")).mode & 0o777).toBe(0o600);
     expect(statSync(join(dataB, "api-token")).mode & 0o777).toBe(0o600);
 
     const b = await start(dataB, configB);
