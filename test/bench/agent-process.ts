@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readApiToken } from "../../agent/src/server/api-token.js";
 import { type StartedAgent, startCli } from "../api/cli-process.js";
 
 /** A real `clawbox start` child process on a free loopback port with its own data dir. */
@@ -36,7 +37,7 @@ export async function startAgent(opts: { model: string; timeoutMs?: number }): P
   return {
     agent,
     url: agent.url,
-    token: readFileSync(join(dataDir, "api-token"), "utf8").trim(),
+    token: readApiToken(dataDir) ?? "",
     coldStartMs,
     async stop() {
       await agent.stop();

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readApiToken } from "../../agent/src/server/api-token.js";
 import { sseData } from "../../agent/src/server/sse-data.js";
 import { startCli } from "../api/cli-process.js";
 
@@ -66,7 +67,7 @@ export async function benchConcurrency(
     "--context-size",
     String(opts.contextSize ?? 512),
   ]);
-  const token = readFileSync(join(dataDir, "api-token"), "utf8").trim();
+  const token = readApiToken(dataDir) ?? "";
   let round = 0;
   const runLevel = async (streams: number): Promise<ConcurrencyLevel> => {
     round++;
