@@ -51,8 +51,13 @@ if [ ! -f "$binding" ]; then
   cp -a "$pkg" "$work/better-sqlite3"
   rm -rf "$work/better-sqlite3/build"
   echo "build-native-addons: compiling better-sqlite3 $pkg_version for Node $node_version linux-$arch" >&2
+  # node-gyp lets npm_config_* variables override its command line, and `npm test` exports the user's npm
+  # config (a machine's ~/.npmrc with nodedir=/usr made every binding for the host's Node 20, ABI 115):
+  # the build runs without any of them.
+  npm_vars=$(env | sed -n 's/^\(npm_config_[^=]*\)=.*/-u \1/p')
+  # shellcheck disable=SC2086 # one "-u NAME" pair per variable
   (cd "$work/better-sqlite3" &&
-    CC=${cross}gcc CXX=${cross}g++ LINK=${cross}g++ AR=${cross}ar \
+    env $npm_vars CC=${cross}gcc CXX=${cross}g++ LINK=${cross}g++ AR=${cross}ar \
       node "$gyp" rebuild --release --arch="$arch" --nodedir="$node_dir" --jobs=2 >"$work/gyp.log" 2>&1) || {
     tail -n 30 "$work/gyp.log" >&2
     echo "build-native-addons: node-gyp failed for better-sqlite3 (log above)" >&2
@@ -66,6 +71,14 @@ fi
 [ "$(elf_machine_of "$binding")" = "$elf_machine" ] || {
   rm -f "$binding"
   echo "build-native-addons: $binding is not a linux-$arch binary; removed, run again" >&2
+  exit 1
+}
+# The addon's entry point is named after the ABI it was compiled for (NODE_MODULE_INIT in node.h:
+# node_register_module_v<NODE_MODULE_VERSION>); the pinned Node's headers say which one it loads.
+abi=$(sed -n 's/^#define NODE_MODULE_VERSION \([0-9][0-9]*\).*/\1/p' "$node_dir/include/node/node_version.h")
+grep -aq "node_register_module_v$abi" "$binding" || {
+  rm -f "$binding"
+  echo "build-native-addons: $binding was not built for Node $node_version (NODE_MODULE_VERSION $abi); removed, run again" >&2
   exit 1
 }
 rm -rf "$pkg/build" "$pkg/deps" "$pkg/src" "$pkg/binding.gyp"
