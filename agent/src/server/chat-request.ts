@@ -258,14 +258,15 @@ export function stopList(stop: ChatCompletionBody["stop"]): string[] | undefined
 /**
  * Refuses a max_tokens (or max_completion_tokens, named by `param`) larger than the loaded model's context
  * size: prompt and reply share the context, so no reply can be that long. Values within it are still
- * capped by the engine at half the context size (the other half stays for the prompt).
+ * capped by the engine at half the context size (the other half stays for the prompt). A remote backend's
+ * model reports context size 0 (unknown here): its own server checks the limit, so nothing is refused.
  */
 export function checkMaxTokens(
   value: number | null | undefined,
   param: string,
   model: LoadedModelInfo,
 ): void {
-  if (value == null || value <= model.contextSize) return;
+  if (value == null || model.contextSize === 0 || value <= model.contextSize) return;
   throw new ParamError(
     param,
     `${param}=${value} is more than the context size of model "${model.id}" (${model.contextSize} tokens, prompt included)`,
