@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../support/test-model.js";
 import {
+  DEVICE_NODE_PROCESSES,
   expectAgentConfined,
   expectChatAnswer,
   expectFirewallOn,
@@ -322,16 +323,16 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
       expect(play.stdout).toMatch(/qemu-device\s*:\s*ok=\d+\s+changed=[1-9]\d*\s+unreachable=0\s+failed=0/);
       const dev = ssh(
         admin,
-        "readlink /opt/clawbox/current; ps -C node -o label=; " +
+        `readlink /opt/clawbox/current; ${DEVICE_NODE_PROCESSES}; ` +
           `sudo -n restorecon -R -n -v /opt/clawbox/releases/${V2} | wc -l; ` +
           `ls -Z /opt/clawbox/releases/${V2}/agent/dist/cli/main.js`,
       );
       expect(dev.code, explain(dev)).toBe(0);
       const [link, ...rest] = dev.stdout.trim().split("\n");
       expect(link).toBe(`releases/${V2}`);
-      const labels = rest.filter((l) => l.startsWith("system_u:system_r:"));
-      expect(labels.length, dev.stdout).toBeGreaterThan(0);
-      for (const l of labels) expect(l).toMatch(/^system_u:system_r:clawbox_t:/);
+      const procs = rest.filter((l) => l.includes(":system_r:"));
+      expect(procs.length, dev.stdout).toBeGreaterThan(0);
+      for (const l of procs) expect(l).toMatch(/^clawbox\s+system_u:system_r:clawbox_t:/);
       expect(rest).toContain("0"); // restorecon would relabel nothing: the new release is labelled right
       expect(dev.stdout).toMatch(/system_u:object_r:clawbox_lib_t:s0 \/opt\/clawbox\/releases\//);
       const auth = { authorization: `Bearer ${token}` };

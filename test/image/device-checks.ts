@@ -6,9 +6,16 @@ import { explain } from "./tools.js";
 // Checks of a booted clawbox image shared by the amd64 and arm64 boot tests: each runs over SSH as the
 // image's `admin` (or against the device's HTTPS port) and fails the calling test with the device's output.
 
+/**
+ * Lists user and SELinux label of every process running the device's Node (`ps -C node` finds none: Node
+ * 24 names its main thread, hence the process, "MainThread"); `ps` fails when there is none.
+ */
+export const DEVICE_NODE_PROCESSES =
+  "ps -o user=,label= -p \"$(pgrep -d, -f '^/opt/clawbox/node/bin/node ')\"";
+
 /** SELinux enforcing, and every Node process (the agent) runs as `clawbox` in `clawbox_t`. */
 export function expectAgentConfined(admin: SshTarget): void {
-  const r = ssh(admin, "cat /sys/fs/selinux/enforce; echo; ps -C node -o user=,label=");
+  const r = ssh(admin, `cat /sys/fs/selinux/enforce; echo; ${DEVICE_NODE_PROCESSES}`);
   expect(r.code, explain(r)).toBe(0);
   const [enforce, ...procs] = r.stdout.trim().split("\n");
   expect(enforce).toBe("1");
