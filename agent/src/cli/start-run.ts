@@ -14,7 +14,7 @@ import { hardwareOverview } from "../setup/hardware-overview.js";
 import { formatSetupCode } from "../setup/setup-code.js";
 import { LogRing } from "../system/log-ring.js";
 import { createTeeLogger } from "../system/tee-logger.js";
-import type { StartFlags } from "./start.js";
+import type { StartFlags } from "./types.js";
 
 /** How long a graceful stop may take before the process exits anyway, ms (systemd's default stop timeout is 90 s). */
 const STOP_GRACE_MS = 30_000;
