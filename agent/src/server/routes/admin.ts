@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { UserError } from "../../errors.js";
 import { VERSION } from "../../version.js";
-import type { ServerDeps } from "../build-server.js";
+import type { ServerDeps } from "../types.js";
 
 const MODEL_BODY_SCHEMA = {
   type: "object",

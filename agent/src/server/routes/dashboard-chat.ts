@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ChatMessage } from "../../inference/types.js";
 import type { SetupServices } from "../../setup/setup-services.js";
-import type { ServerDeps } from "../build-server.js";
+import type { ServerDeps } from "../types.js";
 import { sessionGuard, sessionOf } from "./session-guard.js";
 
 /** Longest dashboard chat answer, tokens (the playground's own limit; a chat, not a document). */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { UserError } from "../../errors.js";
-import type { ServerDeps } from "../build-server.js";
 import { ParamError } from "../param-error.js";
+import type { ServerDeps } from "../types.js";
 import { noModelError } from "./chat-completions.js";
 
 /**

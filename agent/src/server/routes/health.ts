@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { ServerDeps } from "../build-server.js";
+import type { ServerDeps } from "../types.js";
 
 /**
  * `GET /healthz` (no auth, for load balancers, systemd and the fleet canary check):

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { LoadedModelInfo } from "../../inference/types.js";
-import type { ServerDeps } from "../build-server.js";
 import { openAiError } from "../openai-error.js";
+import type { ServerDeps } from "../types.js";
 
 /**
  * `GET /v1/models` in the OpenAI list shape: the loaded model (one process, one model), or an empty list.
