@@ -23,6 +23,11 @@ import { createReminders } from "../reminders/reminders.js";
 import { loadDeviceKey } from "../secrets/device-key.js";
 import { sealedBridges } from "../secrets/sealed-bridges.js";
 import { SEED_ADMIN_FILE, SEED_ERROR_FILE } from "../seed/seed-paths.js";
+import { formatUrl, removeAgentUrl, writeAgentUrl } from "../server/agent-url.js";
+import { ensureApiToken, rotateApiToken } from "../server/api-token.js";
+import { buildServer } from "../server/build-server.js";
+import { httpsRedirect } from "../server/https-redirect.js";
+import { loadTls } from "../server/tls.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
 import type { SeedFiles } from "../setup/seed-admin.js";
@@ -37,11 +42,6 @@ import type { LogRing } from "../system/log-ring.js";
 import { StatusSampler } from "../system/status-sampler.js";
 import type { SystemActions } from "../system/system-actions.js";
 import { decideRuntime, modelSpecFor, type RuntimeSettings, type StoreResolver } from "./agent-runtime.js";
-import { formatUrl, removeAgentUrl, writeAgentUrl } from "./agent-url.js";
-import { ensureApiToken, rotateApiToken } from "./api-token.js";
-import { buildServer } from "./build-server.js";
-import { httpsRedirect } from "./https-redirect.js";
-import { loadTls } from "./tls.js";
 
 /** HTTPS port on a device (image/systemd/clawbox-agent.service: nftables maps 443 → 8443). */
 export const DEVICE_HTTPS_PORT = 8443;

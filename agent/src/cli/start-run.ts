@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { loadProfilesOrNone } from "../app/agent-runtime.js";
+import { startAgent } from "../app/start-agent.js";
 import { applyPendingRestore } from "../backup/backup-service.js";
 import { applyOverrides, configDataDir, loadConfig } from "../config/load-config.js";
 import { detectHardware } from "../hardware/detect.js";
@@ -8,8 +10,6 @@ import { pickDefaultModel } from "../models/default-model.js";
 import { configuredOffers } from "../models/remote-offers.js";
 import { ModelStore } from "../models/store.js";
 import { modelsDir } from "../paths.js";
-import { loadProfilesOrNone } from "../server/agent-runtime.js";
-import { startAgent } from "../server/start-agent.js";
 import { hardwareOverview } from "../setup/hardware-overview.js";
 import { formatSetupCode } from "../setup/setup-code.js";
 import { LogRing } from "../system/log-ring.js";
