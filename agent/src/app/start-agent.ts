@@ -5,7 +5,6 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify
 import { BackupService, backupDir } from "../backup/backup-service.js";
 import { BridgeConfigStore } from "../bridges/bridge-config-store.js";
 import { BridgeManager } from "../bridges/bridge-manager.js";
-import { PairingStore } from "../bridges/pairing-store.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { configDataDir } from "../config/load-config.js";
 import { UserError } from "../errors.js";
@@ -18,6 +17,7 @@ import { createAgentScheduler } from "../jobs/create-jobs.js";
 import type { Scheduler } from "../jobs/scheduler.js";
 import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
+import { PairingStore } from "../pairing/pairing-store.js";
 import { REPO_ROOT } from "../paths.js";
 import { createReminders } from "../reminders/reminders.js";
 import { loadDeviceKey } from "../secrets/device-key.js";

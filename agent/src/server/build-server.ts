@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
-import { bridgeRoutes } from "../bridges/bridge-routes.js";
 import { reminderRoutes } from "../reminders/reminder-routes.js";
 import { registerAuditHook } from "./audit-hook.js";
 import { bearerAuth } from "./auth.js";
@@ -10,6 +9,7 @@ import { createServerMetrics } from "./metrics.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { adminAuditRoutes, dashboardAuditRoutes } from "./routes/audit.js";
+import { bridgeRoutes } from "./routes/bridge-routes.js";
 import { chatCompletionsRoutes } from "./routes/chat-completions.js";
 import { completionsRoutes } from "./routes/completions.js";
 import { dashboardRoutes } from "./routes/dashboard.js";

@@ -3,7 +3,6 @@
  * here, never from the builder that registers them (rule: no import circles, type-only ones included).
  */
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
-import type { BridgeRoutesOptions } from "../bridges/bridge-routes.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import type { InferenceService, ModelLoadSpec } from "../inference/types.js";
 import type { StoredModel } from "../models/store.js";
@@ -13,6 +12,7 @@ import type { AuditLog } from "../store/audit-log.js";
 import type { ConversationStore } from "../store/conversation-store.js";
 import type { LogRing } from "../system/log-ring.js";
 import type { StatusSampler } from "../system/status-sampler.js";
+import type { BridgeRoutesOptions } from "./routes/bridge-routes.js";
 import type { OperationsServices } from "./routes/operations.js";
 
 /** Everything the HTTP API needs, passed in (tests give small real components). */
