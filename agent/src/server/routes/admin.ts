@@ -18,7 +18,9 @@ const MODEL_BODY_SCHEMA = {
  * - `GET /admin/status`: version, model, server uptime (s), inference stats, conversation count, plus whatever
  *   `deps.statusInfo()` adds (profile, runtime settings).
  */
-export const adminRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+export const adminRoutes: FastifyPluginAsync<{
+  deps: Pick<ServerDeps, "inference" | "resolveModel" | "statusInfo" | "store">;
+}> = async (app, { deps }) => {
   const startedAt = Date.now();
   app.post<{ Body: { model: string } }>(
     "/admin/model",

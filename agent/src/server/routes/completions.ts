@@ -75,10 +75,10 @@ const COMPLETION_SCHEMA = {
  * Legacy completions are not stored as conversations (they have none). A backend without completeText
  * answers 501.
  */
-export const completionsRoutes: FastifyPluginAsync<{ deps: ServerDeps; metrics: ServerMetrics }> = async (
-  app,
-  { deps, metrics },
-) => {
+export const completionsRoutes: FastifyPluginAsync<{
+  deps: Pick<ServerDeps, "config" | "inference">;
+  metrics: ServerMetrics;
+}> = async (app, { deps, metrics }) => {
   app.post<{ Body: CompletionBody }>(
     "/v1/completions",
     { schema: { body: COMPLETION_SCHEMA } },

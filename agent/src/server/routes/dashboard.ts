@@ -6,7 +6,7 @@ import { streamDownloads } from "./download-events.js";
 import { sessionGuard } from "./session-guard.js";
 
 export interface DashboardRouteOptions {
-  deps: ServerDeps;
+  deps: Pick<ServerDeps, "inference" | "resolveModel" | "store">;
   setup: SetupServices;
   dashboard: DashboardServices;
   token: { get(): string; set(token: string): void };

@@ -41,7 +41,9 @@ const EMBEDDINGS_SCHEMA = {
  * bytes (what the openai client decodes). `dimensions` other than the model's embedding length is refused
  * (no truncation is done). Token arrays as input are refused by the schema (strings only).
  */
-export const embeddingsRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+export const embeddingsRoutes: FastifyPluginAsync<{
+  deps: Pick<ServerDeps, "config" | "inference">;
+}> = async (app, { deps }) => {
   app.post<{ Body: EmbeddingsBody }>(
     "/v1/embeddings",
     { schema: { body: EMBEDDINGS_SCHEMA } },

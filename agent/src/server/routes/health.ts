@@ -6,7 +6,10 @@ import type { ServerDeps } from "../types.js";
  * 200 `{"status": "ok", "model": id}` when a model is loaded, else 503 `{"status": "no-model"}`.
  * It reveals only the model id, nothing about conversations. Logged at warn only (pollers call it often).
  */
-export const healthRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+export const healthRoutes: FastifyPluginAsync<{ deps: Pick<ServerDeps, "inference"> }> = async (
+  app,
+  { deps },
+) => {
   app.get("/healthz", { logLevel: "warn" }, async (_request, reply) => {
     const model = deps.inference.model;
     if (!model) return reply.code(503).send({ status: "no-model" });

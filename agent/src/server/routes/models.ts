@@ -8,7 +8,10 @@ import type { ServerDeps } from "../types.js";
  * `GET /v1/models/{id}`: that model, or 404 in the OpenAI error shape (code "model_not_found") for any other
  * id. `created` is the load time in Unix seconds.
  */
-export const modelsRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+export const modelsRoutes: FastifyPluginAsync<{ deps: Pick<ServerDeps, "inference"> }> = async (
+  app,
+  { deps },
+) => {
   app.get("/v1/models", async () => {
     const model = deps.inference.model;
     return { object: "list", data: model ? [modelObject(model)] : [] };
