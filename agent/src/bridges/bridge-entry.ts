@@ -11,7 +11,8 @@ import {
   bridgesSchema,
   COMMON_BRIDGE_PROPERTIES,
 } from "./config-schema.js";
-import { bridgeDefinitions, getBridgeDefinition, type JsonSchema } from "./registry.js";
+import { bridgeDefinitions, getBridgeDefinition } from "./registry.js";
+import type { JsonSchema } from "./types.js";
 
 /** What the API shows instead of a secret value (same as redactBridgeConfig). */
 export const SECRET_PLACEHOLDER = "********";

@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EchoInference } from "../../../test/bridges/kit/echo-inference.js";
 import { MemoryAdapter, MemoryPlatform } from "../../../test/bridges/kit/memory-adapter.js";
 import { createLogger } from "../log.js";
+import { PAIRING_ALPHABET } from "../pairing/pairing-store.js";
 import { ConversationStore } from "../store/conversation-store.js";
 import { openDatabase } from "../store/database.js";
 import { BridgeRunner } from "./bridge-runner.js";
-import { PAIRING_ALPHABET } from "./pairing-store.js";
 import type { BridgeCommonConfig, ChannelCapabilities } from "./types.js";
 
 let dir: string;

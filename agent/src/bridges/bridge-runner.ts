@@ -1,14 +1,14 @@
 import type { Database } from "better-sqlite3";
 import { UserError } from "../errors.js";
 import type { InferenceService } from "../inference/types.js";
+import { AccessPolicy } from "../pairing/access-policy.js";
+import { PairingStore } from "../pairing/pairing-store.js";
 import type { ConversationStore } from "../store/conversation-store.js";
-import { AccessPolicy } from "./access-policy.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import type { ChatCommands } from "./chat-commands.js";
 import { InboundDedup } from "./inbound-dedup.js";
 import type { OutboxEntry } from "./outbox.js";
 import { Outbox } from "./outbox.js";
-import { PairingStore } from "./pairing-store.js";
 import { ReplySender } from "./reply-sender.js";
 import { BridgeRouter } from "./router.js";
 import { SendQueue } from "./send-queue.js";

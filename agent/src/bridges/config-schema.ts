@@ -3,8 +3,8 @@
  * type's own sub-schema (from the registry) plus the keys every bridge shares. Every sub-schema rejects
  * unknown keys, so a typo fails as "bridges.<id>.<key> is not a known key" with the file's line.
  */
-import { bridgeDefinitions, type JsonSchema } from "./registry.js";
-import type { BridgeCommonConfig } from "./types.js";
+import { bridgeDefinitions } from "./registry.js";
+import type { BridgeCommonConfig, JsonSchema } from "./types.js";
 
 /** A bridge entry as loaded from the config (type-specific keys included). */
 export type BridgeConfig = BridgeCommonConfig & Record<string, unknown>;

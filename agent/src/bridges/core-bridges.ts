@@ -4,7 +4,7 @@
  */
 import { emailBridge } from "./email/definition.js";
 import { ircBridge } from "./irc/definition.js";
-import type { BridgeDefinition } from "./registry.js";
+import type { BridgeDefinition } from "./types.js";
 import { webhookBridge } from "./webhook/definition.js";
 import { websocketBridge } from "./websocket/definition.js";
 import { xmppBridge } from "./xmpp/definition.js";

@@ -1,7 +1,7 @@
 import { UserError } from "../errors.js";
 import type { ChatMessage, InferenceService } from "../inference/types.js";
+import type { AccessPolicy } from "../pairing/access-policy.js";
 import type { ConversationStore } from "../store/conversation-store.js";
-import type { AccessPolicy } from "./access-policy.js";
 import type { ChatCommands } from "./chat-commands.js";
 import { EditStreamer } from "./edit-streamer.js";
 import type { InboundDedup } from "./inbound-dedup.js";

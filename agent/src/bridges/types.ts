@@ -197,3 +197,33 @@ export interface BridgeLogger {
   error(obj: object | string, msg?: string): void;
   debug(obj: object | string, msg?: string): void;
 }
+
+/** JSON Schema fragment (draft-07, ajv) for one property. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface BridgeDefinition<C extends BridgeCommonConfig = BridgeCommonConfig> {
+  /** Value of `type:` in the config, e.g. "telegram". Lowercase, unique. */
+  type: string;
+  /** One line for docs and the dashboard, e.g. "Telegram bot (grammY, long polling)". */
+  description: string;
+  /**
+   * The type's own keys as JSON Schema properties (besides the common `type`, `dmPolicy`, `allowFrom`,
+   * `groups`, `enabled`, which the core adds). Unknown keys are rejected with the bridge id and key.
+   */
+  properties: Record<string, JsonSchema>;
+  /** Required own keys (e.g. ["token"]). */
+  required?: string[];
+  /** Keys whose values are secrets: redacted in logs and API responses, e.g. ["token", "password"]. */
+  secretKeys: string[];
+  /** What a stable sender id looks like on this platform, shown in docs/dashboard (e.g. "numeric user id"). */
+  senderIdHint?: string;
+  /**
+   * Build the adapter for one configured bridge. `config` has passed the schema (defaults filled in).
+   * Import the platform library inside (dynamic `import()`), not at the top of the definition file.
+   * Throws `UserError` for configuration the schema cannot catch.
+   */
+  create(config: C, ctx: AdapterContext): Promise<ChannelAdapter>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each definition narrows its own config type
+export type AnyDefinition = BridgeDefinition<any>;

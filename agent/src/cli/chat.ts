@@ -112,7 +112,7 @@ export async function localBackend(config: ClawboxConfig): Promise<ChatBackend> 
     await Promise.all([
       import("../log.js"),
       import("../hardware/detect.js"),
-      import("../server/agent-runtime.js"),
+      import("../app/agent-runtime.js"),
     ]);
   const [{ ModelStore }, { loadCatalogue }, { createInferenceService }] = await Promise.all([
     import("../models/store.js"),

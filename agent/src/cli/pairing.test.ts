@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PairingStore } from "../bridges/pairing-store.js";
+import { PairingStore } from "../pairing/pairing-store.js";
 import { AuditLog } from "../store/audit-log.js";
 import { openDatabase } from "../store/database.js";
 import { runCommand } from "./cli-test-kit.js";

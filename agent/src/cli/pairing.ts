@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { PairingStore } from "../bridges/pairing-store.js";
 import { configDataDir, loadConfig } from "../config/load-config.js";
+import { PairingStore } from "../pairing/pairing-store.js";
 import { openDatabase } from "../store/database.js";
 import { auditFromCli } from "./cli-audit.js";
 

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { loadProfilesOrNone } from "../app/agent-runtime.js";
+import { startAgent } from "../app/start-agent.js";
 import { applyPendingRestore } from "../backup/backup-service.js";
 import { applyOverrides, configDataDir, loadConfig } from "../config/load-config.js";
 import { detectHardware } from "../hardware/detect.js";
@@ -8,13 +10,11 @@ import { pickDefaultModel } from "../models/default-model.js";
 import { configuredOffers } from "../models/remote-offers.js";
 import { ModelStore } from "../models/store.js";
 import { modelsDir } from "../paths.js";
-import { loadProfilesOrNone } from "../server/agent-runtime.js";
-import { startAgent } from "../server/start-agent.js";
 import { hardwareOverview } from "../setup/hardware-overview.js";
 import { formatSetupCode } from "../setup/setup-code.js";
 import { LogRing } from "../system/log-ring.js";
 import { createTeeLogger } from "../system/tee-logger.js";
-import type { StartFlags } from "./start.js";
+import type { StartFlags } from "./types.js";
 
 /** How long a graceful stop may take before the process exits anyway, ms (systemd's default stop timeout is 90 s). */
 const STOP_GRACE_MS = 30_000;

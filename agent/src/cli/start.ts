@@ -1,15 +1,6 @@
 import type { Command } from "commander";
 import { parseIntFlag } from "../config/load-config.js";
-
-export interface StartFlags {
-  config?: string;
-  model?: string;
-  port?: number;
-  host?: string;
-  dataDir?: string;
-  threads?: number;
-  contextSize?: number;
-}
+import type { StartFlags } from "./types.js";
 
 /**
  * `clawbox start [--config FILE] [--model PATH|ID] [--port N] [--host H] [--data-dir D] [--threads N]

@@ -6,7 +6,7 @@
  */
 import { GIB } from "./fit.js";
 import { part, type ReasonPart, renderReasonEn } from "./reason-parts.js";
-import type { Candidate, SelectionContext } from "./select.js";
+import type { Candidate, SelectionContext } from "./selection-types.js";
 import type { RemoteOffer } from "./types.js";
 
 const toGiB = (bytes: number) => bytes / GIB;

@@ -6,9 +6,10 @@ import type { DeviceProfile } from "../hardware/profile-types.js";
 import { resolveThreads } from "../hardware/profiles.js";
 import type { HardwareReport } from "../hardware/types.js";
 import { explainChoiceParts, explainNothingFitsParts, notePartsFor, remoteOfferParts } from "./explain.js";
-import { DEFAULT_HEADROOM, type MemoryBudget, memoryBudget, type PlacedEstimate, placeModel } from "./fit.js";
+import { DEFAULT_HEADROOM, memoryBudget, placeModel } from "./fit.js";
 import { renderReasonEn } from "./reason-parts.js";
-import { type DeviceSpeed, deviceSpeed, estimateTokensPerSecond } from "./speed.js";
+import type { Candidate, SelectionContext } from "./selection-types.js";
+import { deviceSpeed, estimateTokensPerSecond } from "./speed.js";
 import {
   type Alternative,
   type CatalogueFile,
@@ -67,33 +68,6 @@ export interface RecommendOptions {
   installedFiles?: string[];
   /** Remote backends known (configured or found on the LAN): offered when no local model fits. */
   remoteBackends?: RemoteOffer[];
-}
-
-/** One model × quantisation type × context size evaluated on the device. */
-export interface Candidate {
-  model: CatalogueModel;
-  file: CatalogueFile;
-  contextSize: number;
-  placed: PlacedEstimate;
-  tokensPerSecond: number;
-  fit: Fit;
-}
-
-/** Everything explain.ts needs besides the candidates. */
-export interface SelectionContext {
-  profile: DeviceProfile;
-  report: HardwareReport;
-  budget: MemoryBudget;
-  speed: DeviceSpeed;
-  minTokensPerSecond: number;
-  headroom: number;
-  /** The context size aimed for before any reduction. */
-  targetContextSize: (model: CatalogueModel) => number;
-  preferLanguages: string[];
-  /** Free disk usable for model files: diskFreeBytes − DISK_RESERVE_BYTES (≥ 0). */
-  diskUsableBytes: number;
-  /** All evaluated candidates of a model (one per file, at its best context size). */
-  candidatesOf: (modelId: string) => Candidate[];
 }
 
 const FIT_RANK: Record<Fit, number> = { fits: 0, tight: 1, "too-slow": 2, "no-disk": 3, "too-large": 4 };

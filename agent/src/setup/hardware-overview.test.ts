@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { setupFlowLanguages } from "../app/start-agent.js";
 import { loadProfiles } from "../hardware/profiles.js";
 import { loadHardwareReport } from "../hardware/report-schema.js";
 import { loadCatalogue } from "../models/catalogue.js";
 import { ModelStore } from "../models/store.js";
 import { REPO_ROOT } from "../paths.js";
-import { setupFlowLanguages } from "../server/start-agent.js";
 import { hardwareOverview } from "./hardware-overview.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "clawbox-overview-"));

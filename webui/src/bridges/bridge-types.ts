@@ -1,4 +1,4 @@
-/** Shapes of the agent's bridge API (agent/src/bridges/bridge-routes.ts), as the web app reads them. */
+/** Shapes of the agent's bridge API (agent/src/server/routes/bridge-routes.ts), as the web app reads them. */
 
 /** A JSON Schema fragment of one config key. */
 export interface PropertySchema {

@@ -1,5 +1,4 @@
-import type { BridgeDefinition } from "../registry.js";
-import type { BridgeCommonConfig } from "../types.js";
+import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
 import type { EmailConfig } from "./email-adapter.js";
 
 const server = (withAuthRequired: boolean) => ({

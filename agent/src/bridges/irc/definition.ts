@@ -1,5 +1,4 @@
-import type { BridgeDefinition } from "../registry.js";
-import type { BridgeCommonConfig } from "../types.js";
+import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
 import type { IrcConfig } from "./irc-adapter.js";
 
 /** Registry entry of the IRC bridge (irc-framework). */

@@ -1,4 +1,4 @@
-import type { BridgeDefinition } from "../registry.js";
+import type { BridgeDefinition } from "../types.js";
 import type { SignalBridgeConfig } from "./adapter.js";
 
 /**

@@ -1,5 +1,4 @@
-import type { BridgeDefinition } from "../registry.js";
-import type { BridgeCommonConfig } from "../types.js";
+import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
 import type { WebhookConfig } from "./webhook-adapter.js";
 
 /** Registry entry of the generic webhook bridge (in: signed POSTs; out: signed POSTs to a URL). */

@@ -1,5 +1,4 @@
-import type { BridgeDefinition } from "../registry.js";
-import type { BridgeCommonConfig } from "../types.js";
+import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
 import type { WebSocketChannelConfig } from "./websocket-adapter.js";
 
 /** Registry entry of the WebSocket channel (JSON frames, bearer token, acknowledged replies). */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { UserError } from "../../errors.js";
 import { VERSION } from "../../version.js";
-import type { ServerDeps } from "../build-server.js";
+import type { ServerDeps } from "../types.js";
 
 const MODEL_BODY_SCHEMA = {
   type: "object",
@@ -18,7 +18,9 @@ const MODEL_BODY_SCHEMA = {
  * - `GET /admin/status`: version, model, server uptime (s), inference stats, conversation count, plus whatever
  *   `deps.statusInfo()` adds (profile, runtime settings).
  */
-export const adminRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+export const adminRoutes: FastifyPluginAsync<{
+  deps: Pick<ServerDeps, "inference" | "resolveModel" | "statusInfo" | "store">;
+}> = async (app, { deps }) => {
   const startedAt = Date.now();
   app.post<{ Body: { model: string } }>(
     "/admin/model",

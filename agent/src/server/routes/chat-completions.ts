@@ -4,7 +4,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { UserError } from "../../errors.js";
 import { assertToolCapable } from "../../inference/tool-calls.js";
 import type { ChatMessage, CompletionRequest, CompletionResult } from "../../inference/types.js";
-import type { ServerDeps } from "../build-server.js";
 import {
   CHAT_COMPLETION_SCHEMA,
   type ChatCompletionBody,
@@ -21,6 +20,7 @@ import type { ServerMetrics } from "../metrics.js";
 import { toOpenAiToolCalls, toToolsRequest } from "../openai-tools.js";
 import { SseStream } from "../sse.js";
 import { ToolCallStreamer } from "../tool-call-stream.js";
+import type { ServerDeps } from "../types.js";
 
 export interface ChatRouteOptions {
   deps: ServerDeps;

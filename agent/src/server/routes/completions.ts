@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
 import { UserError } from "../../errors.js";
 import type { CompletionResult } from "../../inference/types.js";
-import type { ServerDeps } from "../build-server.js";
 import { checkMaxTokens, SAMPLING_SCHEMA, stopList, toSampling } from "../chat-request.js";
 import { toErrorResponse } from "../error-handler.js";
 import type { ServerMetrics } from "../metrics.js";
 import { ParamError } from "../param-error.js";
 import { SseStream } from "../sse.js";
+import type { ServerDeps } from "../types.js";
 import { noModelError } from "./chat-completions.js";
 
 /** Tokens generated when a legacy completion request gives no max_tokens (OpenAI's documented default, 16). */
@@ -75,10 +75,10 @@ const COMPLETION_SCHEMA = {
  * Legacy completions are not stored as conversations (they have none). A backend without completeText
  * answers 501.
  */
-export const completionsRoutes: FastifyPluginAsync<{ deps: ServerDeps; metrics: ServerMetrics }> = async (
-  app,
-  { deps, metrics },
-) => {
+export const completionsRoutes: FastifyPluginAsync<{
+  deps: Pick<ServerDeps, "config" | "inference">;
+  metrics: ServerMetrics;
+}> = async (app, { deps, metrics }) => {
   app.post<{ Body: CompletionBody }>(
     "/v1/completions",
     { schema: { body: COMPLETION_SCHEMA } },

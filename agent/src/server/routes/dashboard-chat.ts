@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ChatMessage } from "../../inference/types.js";
 import type { SetupServices } from "../../setup/setup-services.js";
-import type { ServerDeps } from "../build-server.js";
+import type { ServerDeps } from "../types.js";
 import { sessionGuard, sessionOf } from "./session-guard.js";
 
 /** Longest dashboard chat answer, tokens (the playground's own limit; a chat, not a document). */
@@ -12,10 +12,10 @@ const MAX_TOKENS = 200;
  * the API token (viewers; role-policy.ts lets them in), answered whole by the loaded model. The
  * conversation is keyed by the account, so two users never share a KV cache slot's history.
  */
-export const dashboardChatRoutes: FastifyPluginAsync<{ deps: ServerDeps; setup: SetupServices }> = async (
-  app,
-  { deps, setup },
-) => {
+export const dashboardChatRoutes: FastifyPluginAsync<{
+  deps: Pick<ServerDeps, "inference">;
+  setup: SetupServices;
+}> = async (app, { deps, setup }) => {
   app.addHook("onRequest", sessionGuard(setup));
   app.post<{ Body: { messages: ChatMessage[]; conversationId: string } }>(
     "/api/dashboard/chat",

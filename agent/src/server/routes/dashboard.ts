@@ -1,26 +1,12 @@
 import type { FastifyPluginAsync } from "fastify";
 import { UserError } from "../../errors.js";
-import type { StoredModel } from "../../models/store.js";
 import type { SetupServices } from "../../setup/setup-services.js";
-import type { LogRing } from "../../system/log-ring.js";
-import type { StatusSampler } from "../../system/status-sampler.js";
-import type { ServerDeps } from "../build-server.js";
+import type { DashboardServices, ServerDeps } from "../types.js";
 import { streamDownloads } from "./download-events.js";
 import { sessionGuard } from "./session-guard.js";
 
-/** Dashboard extras, each optional (a missing one makes its route answer 501). */
-export interface DashboardServices {
-  sampler?: StatusSampler;
-  logs?: LogRing;
-  models?: { list(): Promise<StoredModel[]>; remove(name: string): Promise<string[]> };
-  /** Writes a new API token file and returns the token (api-token.ts rotateApiToken). */
-  rotateToken?: () => string;
-  /** Config file text (or null) for the backup. */
-  configText?: () => string | null;
-}
-
 export interface DashboardRouteOptions {
-  deps: ServerDeps;
+  deps: Pick<ServerDeps, "inference" | "resolveModel" | "store">;
   setup: SetupServices;
   dashboard: DashboardServices;
   token: { get(): string; set(token: string): void };

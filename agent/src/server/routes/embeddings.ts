@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { UserError } from "../../errors.js";
-import type { ServerDeps } from "../build-server.js";
 import { ParamError } from "../param-error.js";
+import type { ServerDeps } from "../types.js";
 import { noModelError } from "./chat-completions.js";
 
 /**
@@ -41,7 +41,9 @@ const EMBEDDINGS_SCHEMA = {
  * bytes (what the openai client decodes). `dimensions` other than the model's embedding length is refused
  * (no truncation is done). Token arrays as input are refused by the schema (strings only).
  */
-export const embeddingsRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+export const embeddingsRoutes: FastifyPluginAsync<{
+  deps: Pick<ServerDeps, "config" | "inference">;
+}> = async (app, { deps }) => {
   app.post<{ Body: EmbeddingsBody }>(
     "/v1/embeddings",
     { schema: { body: EMBEDDINGS_SCHEMA } },

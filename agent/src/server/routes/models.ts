@@ -1,14 +1,17 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { LoadedModelInfo } from "../../inference/types.js";
-import type { ServerDeps } from "../build-server.js";
 import { openAiError } from "../openai-error.js";
+import type { ServerDeps } from "../types.js";
 
 /**
  * `GET /v1/models` in the OpenAI list shape: the loaded model (one process, one model), or an empty list.
  * `GET /v1/models/{id}`: that model, or 404 in the OpenAI error shape (code "model_not_found") for any other
  * id. `created` is the load time in Unix seconds.
  */
-export const modelsRoutes: FastifyPluginAsync<{ deps: ServerDeps }> = async (app, { deps }) => {
+export const modelsRoutes: FastifyPluginAsync<{ deps: Pick<ServerDeps, "inference"> }> = async (
+  app,
+  { deps },
+) => {
   app.get("/v1/models", async () => {
     const model = deps.inference.model;
     return { object: "list", data: model ? [modelObject(model)] : [] };

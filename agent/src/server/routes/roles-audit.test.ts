@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EchoInference } from "../../../../test/bridges/kit/echo-inference.js";
-import { PairingStore } from "../../bridges/pairing-store.js";
+import { PairingStore } from "../../pairing/pairing-store.js";
 import { auditBackup } from "../../store/audit-log.js";
 import { VIEWER_ROUTES } from "./role-policy.js";
 import { finishSetup, type Kit, makeKit } from "./setup-test-kit.js";

@@ -1,6 +1,6 @@
+import { RateLimiter } from "../bridges/rate-limiter.js";
+import type { BotIdentity, DmPolicy, InboundMessage } from "../bridges/types.js";
 import type { PairingOutcome, PairingStore } from "./pairing-store.js";
-import { RateLimiter } from "./rate-limiter.js";
-import type { BotIdentity, DmPolicy, InboundMessage } from "./types.js";
 
 export type AccessDecision =
   | { kind: "allow" }

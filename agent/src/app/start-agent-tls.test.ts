@@ -10,8 +10,8 @@ import { UserError } from "../errors.js";
 import { detectHardware } from "../hardware/detect.js";
 import { loadProfiles } from "../hardware/profiles.js";
 import type { InferenceService } from "../inference/types.js";
+import { readAgentUrl } from "../server/agent-url.js";
 import { RecordingSystemActions } from "../system/recording-system-actions.js";
-import { readAgentUrl } from "./agent-url.js";
 import { startAgent } from "./start-agent.js";
 
 const dir = mkdtempSync(join(tmpdir(), "clawbox-https-"));

@@ -1,14 +1,14 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from "fastify";
-import { UserError } from "../errors.js";
-import { sessionGuard } from "../server/routes/session-guard.js";
-import { setupGuard } from "../server/routes/setup-guard.js";
-import type { SetupServices } from "../setup/setup-services.js";
-import type { BridgeConfigStore } from "./bridge-config-store.js";
-import { bridgeTypeInfos, restoreSecrets, validateBridgeEntry } from "./bridge-entry.js";
-import type { BridgeManager } from "./bridge-manager.js";
-import type { BridgeConfig } from "./config-schema.js";
-import type { PairingStore } from "./pairing-store.js";
-import { type ConnectionTestResult, testBridgeConnection } from "./test-connection.js";
+import type { BridgeConfigStore } from "../../bridges/bridge-config-store.js";
+import { bridgeTypeInfos, restoreSecrets, validateBridgeEntry } from "../../bridges/bridge-entry.js";
+import type { BridgeManager } from "../../bridges/bridge-manager.js";
+import type { BridgeConfig } from "../../bridges/config-schema.js";
+import { type ConnectionTestResult, testBridgeConnection } from "../../bridges/test-connection.js";
+import { UserError } from "../../errors.js";
+import type { PairingStore } from "../../pairing/pairing-store.js";
+import type { SetupServices } from "../../setup/setup-services.js";
+import { sessionGuard } from "./session-guard.js";
+import { setupGuard } from "./setup-guard.js";
 
 export interface BridgeRoutesOptions {
   setup: SetupServices;

@@ -5,7 +5,6 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from "fastify
 import { BackupService, backupDir } from "../backup/backup-service.js";
 import { BridgeConfigStore } from "../bridges/bridge-config-store.js";
 import { BridgeManager } from "../bridges/bridge-manager.js";
-import { PairingStore } from "../bridges/pairing-store.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { configDataDir } from "../config/load-config.js";
 import { UserError } from "../errors.js";
@@ -18,11 +17,17 @@ import { createAgentScheduler } from "../jobs/create-jobs.js";
 import type { Scheduler } from "../jobs/scheduler.js";
 import type { DefaultModel } from "../models/default-model.js";
 import type { ModelStore } from "../models/store.js";
+import { PairingStore } from "../pairing/pairing-store.js";
 import { REPO_ROOT } from "../paths.js";
 import { createReminders } from "../reminders/reminders.js";
 import { loadDeviceKey } from "../secrets/device-key.js";
 import { sealedBridges } from "../secrets/sealed-bridges.js";
 import { SEED_ADMIN_FILE, SEED_ERROR_FILE } from "../seed/seed-paths.js";
+import { formatUrl, removeAgentUrl, writeAgentUrl } from "../server/agent-url.js";
+import { ensureApiToken, rotateApiToken } from "../server/api-token.js";
+import { buildServer } from "../server/build-server.js";
+import { httpsRedirect } from "../server/https-redirect.js";
+import { loadTls } from "../server/tls.js";
 import { createSetupServices } from "../setup/create-setup-services.js";
 import { startupModel } from "../setup/model-choice.js";
 import type { SeedFiles } from "../setup/seed-admin.js";
@@ -37,11 +42,6 @@ import type { LogRing } from "../system/log-ring.js";
 import { StatusSampler } from "../system/status-sampler.js";
 import type { SystemActions } from "../system/system-actions.js";
 import { decideRuntime, modelSpecFor, type RuntimeSettings, type StoreResolver } from "./agent-runtime.js";
-import { formatUrl, removeAgentUrl, writeAgentUrl } from "./agent-url.js";
-import { ensureApiToken, rotateApiToken } from "./api-token.js";
-import { buildServer } from "./build-server.js";
-import { httpsRedirect } from "./https-redirect.js";
-import { loadTls } from "./tls.js";
 
 /** HTTPS port on a device (image/systemd/clawbox-agent.service: nftables maps 443 → 8443). */
 export const DEVICE_HTTPS_PORT = 8443;

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RateLimiter } from "../bridges/rate-limiter.js";
+import type { DmPolicy, InboundMessage } from "../bridges/types.js";
 import { openDatabase } from "../store/database.js";
 import { AccessPolicy } from "./access-policy.js";
 import { PairingStore } from "./pairing-store.js";
-import { RateLimiter } from "./rate-limiter.js";
-import type { DmPolicy, InboundMessage } from "./types.js";
 
 let dir: string;
 let db: Database;

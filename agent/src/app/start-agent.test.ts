@@ -11,8 +11,8 @@ import { detectHardware } from "../hardware/detect.js";
 import { loadProfiles } from "../hardware/profiles.js";
 import type { InferenceService } from "../inference/types.js";
 import { ManualClock } from "../jobs/clock.js";
-import { agentUrlPath, readAgentUrl } from "./agent-url.js";
-import { readApiToken } from "./api-token.js";
+import { agentUrlPath, readAgentUrl } from "../server/agent-url.js";
+import { readApiToken } from "../server/api-token.js";
 import { type RunningAgent, startAgent } from "./start-agent.js";
 
 /**
