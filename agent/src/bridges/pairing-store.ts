@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { Database } from "better-sqlite3";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** Code alphabet: A–Z and 2–9 without the look-alikes 0/O and 1/I (32 symbols, 8 chars = 40 bits). */
@@ -138,7 +139,7 @@ export class PairingStore {
       .get(bridgeId, normalised) as Row | undefined;
     if (!row) {
       throw new UserError(`no pending pairing code ${normalised} for bridge "${bridgeId}"`, {
-        code: "E_PAIRING_UNKNOWN",
+        code: ErrorCode.PAIRING_UNKNOWN,
         status: 404,
         fix: "check the bridge id and code with `clawbox pairing list` (codes expire after 1 hour; the sender gets a new one by writing again)",
       });

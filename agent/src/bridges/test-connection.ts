@@ -36,13 +36,13 @@ export type FailureKind =
 /** UserError codes the adapters use, by kind. */
 const KIND_OF_CODE: Record<string, FailureKind> = {
   bridge_bad_token: "auth",
-  E_BRIDGE_AUTH: "auth",
+  bridge_auth: "auth",
   bridge_unreachable: "unreachable",
   bridge_missing_intent: "permission",
   bridge_bad_config: "config",
-  E_BRIDGE_CONFIG: "config",
+  bridge_config: "config",
   bridge_not_registered: "not-registered",
-  E_BRIDGE_LISTEN: "listen",
+  bridge_listen: "listen",
 };
 /** Node's socket and DNS error codes (errno names) that mean "cannot reach". */
 const UNREACHABLE = new Set([
