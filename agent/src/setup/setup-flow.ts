@@ -6,7 +6,7 @@ import type { ModelChoice } from "./model-choice.js";
 import type { SettingsStore } from "./settings-store.js";
 import type { SshPublicKey } from "./ssh-key.js";
 
-/** The wizard's steps in order (issue 3: welcome … finish). */
+/** The wizard's steps in order, welcome … finish (one list for the server and the web app). */
 export const SETUP_STEPS = [
   "welcome",
   "admin",

@@ -10,7 +10,7 @@ export interface Migration {
 }
 
 /**
- * The store's migrations, oldest first. Later issues (outbox, pairing, audit log) append here.
+ * The store's migrations, oldest first. Later features (outbox, pairing, audit log) append here.
  * Times are ISO 8601 UTC text (sortable, readable in `sqlite3`); ids of conversations are text because
  * they come from clients (`user`, `X-Conversation-Id`) or from a hash of the first messages.
  */

@@ -20,7 +20,7 @@ const obj = (properties: Record<string, unknown>, required: string[]) =>
 const str = (maxLength: number) => ({ type: "string", minLength: 1, maxLength });
 
 /**
- * The setup API (issue 3, exact surface):
+ * The setup API (the wizard's exact surface, which the web app and `clawbox setup` rely on):
  * - `GET /api/setup` → SetupStatus `{"state": "unconfigured"|"configured", current, steps, …}` plus
  *   `seedError` (the rejected boot-partition seed's error line, or null) (no auth);
  * - every other route needs `X-Setup-Code` (see setupGuard: 403 / 410 / 429 / 401);
