@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localBackend } from "../../agent/src/cli/chat.js";
 import { defaultConfig } from "../../agent/src/config/load-config.js";
 import { ErrorCode } from "../../agent/src/error-codes.js";
-import { UserError } from "../../agent/src/errors.js";
 import { createInferenceService } from "../../agent/src/inference/engine.js";
 import { AgentClient } from "../../agent/src/server/api-client.js";
 import { readApiToken } from "../../agent/src/server/api-token.js";
@@ -34,15 +33,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function rejection(p: Promise<unknown>): Promise<UserError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UserError);
-  return err as UserError;
-}
-
 describe("model_not_loaded, one code everywhere", () => {
   it("the HTTP API answers 503 with the catalogue code on both completion routes", async () => {
     for (const [path, body] of [
@@ -63,11 +53,9 @@ describe("model_not_loaded, one code everywhere", () => {
 
   it("the CLI's client of a running agent raises the agent's code, and `clawbox chat` shows the fix", async () => {
     const client = new AgentClient(agent.url, token);
-    const err = await rejection(
+    await expect(
       client.streamChat([{ role: "user", content: "hi" }], { conversationId: "c", onText: () => {} }),
-    );
-    expect(err.code).toBe(ErrorCode.MODEL_NOT_LOADED);
-    expect(err.status).toBe(503);
+    ).rejects.toMatchObject({ name: "UserError", code: ErrorCode.MODEL_NOT_LOADED, status: 503 });
 
     const run = await runCli(["chat", "--url", agent.url, "--data-dir", dataDir], { input: "hi\n/exit\n" });
     expect(run.stdout).toContain("(error: no model is loaded");
@@ -78,16 +66,21 @@ describe("model_not_loaded, one code everywhere", () => {
     const config = defaultConfig();
     config.dataDir = dataDir;
     config.model = undefined;
-    expect((await rejection(localBackend(config))).code).toBe(ErrorCode.MODEL_NOT_LOADED);
+    await expect(localBackend(config)).rejects.toMatchObject({
+      name: "UserError",
+      code: ErrorCode.MODEL_NOT_LOADED,
+    });
   });
 
   it("the engine (what the backend chain falls back on) raises the same code", async () => {
     const engine = createInferenceService();
     try {
       const request = { conversationId: "c", messages: [{ role: "user" as const, content: "hi" }] };
-      const err = await rejection(engine.complete(request));
-      expect(err.code).toBe(ErrorCode.MODEL_NOT_LOADED);
-      expect(err.status).toBe(503);
+      await expect(engine.complete(request)).rejects.toMatchObject({
+        name: "UserError",
+        code: ErrorCode.MODEL_NOT_LOADED,
+        status: 503,
+      });
     } finally {
       await engine.close();
     }
