@@ -182,7 +182,7 @@ function schemaVersionOf(dbFile: string): number {
  * Decrypts, authenticates and unpacks `archive` into a new folder `<parent>/.restore-*` (0700) and checks
  * every file against the manifest, the database with SQLite's integrity check, and that its schema is not
  * newer than this agent's. Returns the folder and manifest; on any failure the folder is removed and
- * UserError is thrown (backup_passphrase, backup_damaged, backup_format, backup_newer): nothing
+ * UserError is thrown (`backup_passphrase`, `backup_damaged`, `backup_format`, `backup_newer`): nothing
  * outside the temporary folder is touched.
  */
 export function unpackBackup(

@@ -44,7 +44,7 @@ const SCRYPT = { logN: 17, r: 8, p: 1 };
 /** Shortest passphrase accepted for a new backup, characters (the archive may leave the device). */
 export const MIN_PASSPHRASE_LENGTH = 12;
 
-/** Throws UserError (backup_passphrase) when `passphrase` is too short to protect a backup. */
+/** Throws UserError (`backup_passphrase`) when `passphrase` is too short to protect a backup. */
 export function checkPassphrase(passphrase: string): void {
   if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
     throw new UserError(`the backup passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`, {
@@ -90,9 +90,9 @@ export function encryptBackup(payload: Buffer, passphrase: string): Buffer {
 
 /**
  * Decrypts and authenticates a backup. Throws UserError:
- * - backup_format: not a clawbox backup, or a newer format version;
- * - backup_passphrase: the passphrase does not match;
- * - backup_damaged: the passphrase matches but the content was changed or cut short.
+ * - `backup_format`: not a clawbox backup, or a newer format version;
+ * - `backup_passphrase`: the passphrase does not match;
+ * - `backup_damaged`: the passphrase matches but the content was changed or cut short.
  * Nothing is returned unless every byte checked out.
  */
 export function decryptBackup(file: Buffer, passphrase: string): Buffer {

@@ -59,7 +59,7 @@ export class BackupService {
 
   /**
    * Makes a backup with `passphrase` or the stored one, stamped `now` (ms; default the current time).
-   * Throws UserError (backup_no_passphrase) when there is no passphrase.
+   * Throws UserError (`backup_no_passphrase`) when there is no passphrase.
    */
   async create(passphrase?: string, now?: number): Promise<BackupFileInfo & { pruned: string[] }> {
     const secret = passphrase ?? this.storedPassphrase();
@@ -70,7 +70,7 @@ export class BackupService {
     return listBackups(this.o.dir);
   }
 
-  /** The bytes of backup `name` (from list()); throws UserError (backup_unknown, 404) for others. */
+  /** The bytes of backup `name` (from list()); throws UserError (`backup_unknown`, 404) for others. */
   read(name: string): Buffer {
     const found = this.list().find((b) => b.name === name);
     if (!found) {

@@ -49,7 +49,7 @@ export class BridgeConfigStore {
 
   /**
    * Adds or replaces bridge `id`. Secret keys sent as "********" keep their stored value. Throws UserError:
-   * 400 bridge_id / bridge_config (naming bridge and key) / bridge_secret, config_file_unwritable when the
+   * 400 `bridge_id` / `bridge_config` (naming bridge and key) / `bridge_secret`, `config_file_unwritable` when the
    * file cannot be read, parsed or written. Nothing is written or restarted when it throws.
    */
   put(id: string, config: unknown): Promise<BridgeChange> {
@@ -69,8 +69,8 @@ export class BridgeConfigStore {
   }
 
   /**
-   * Removes bridge `id` and stops only it. Throws UserError 404 bridge_unknown when there is no such
-   * bridge, config_file_unwritable as in `put`.
+   * Removes bridge `id` and stops only it. Throws UserError 404 `bridge_unknown` when there is no such
+   * bridge, `config_file_unwritable` as in `put`.
    */
   remove(id: string): Promise<BridgeChange> {
     return this.serial(async () => {

@@ -45,7 +45,7 @@ export function bridgeTypeInfos(): BridgeTypeInfo[] {
   }));
 }
 
-/** Throws UserError (400 bridge_id) unless `id` is a valid bridge id (BRIDGE_ID_PATTERN). */
+/** Throws UserError (400 `bridge_id`) unless `id` is a valid bridge id (BRIDGE_ID_PATTERN). */
 export function checkBridgeId(id: string): void {
   if (!new RegExp(BRIDGE_ID_PATTERN).test(id)) {
     throw new UserError(`bridge id "${id}" is not allowed`, {
@@ -58,7 +58,7 @@ export function checkBridgeId(id: string): void {
 /**
  * Validates one bridge entry with the config schema's `bridges:` part (ajv, the registry's sub-schemas).
  * Returns a copy with the schema defaults filled in (what BridgeManager runs); `config` is not changed.
- * Throws UserError (400 bridge_config) whose message names the bridge and the key, e.g.
+ * Throws UserError (400 `bridge_config`) whose message names the bridge and the key, e.g.
  * `bridge "irc-lan": unknown key "colour"`, and whose fix lists the accepted keys when one was unknown.
  */
 export function validateBridgeEntry(id: string, config: unknown): BridgeConfig {
@@ -118,7 +118,7 @@ export function validateBridgeEntry(id: string, config: unknown): BridgeConfig {
 
 /**
  * For an edited entry: every secret key whose value is still "********" gets the value stored in
- * `stored` (same bridge id). Returns a new object. Throws UserError (400 bridge_secret) when a
+ * `stored` (same bridge id). Returns a new object. Throws UserError (400 `bridge_secret`) when a
  * placeholder has nothing to stand for (new bridge, or the type changed).
  */
 export function restoreSecrets(

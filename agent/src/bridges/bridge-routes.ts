@@ -15,7 +15,7 @@ export interface BridgeRoutesOptions {
   setup: SetupServices;
   /** Running bridges (absent when the agent runs none). */
   manager?: BridgeManager;
-  /** Saves and applies changes of the `bridges:` map; absent → PUT/DELETE answer 501 no_bridge_store. */
+  /** Saves and applies changes of the `bridges:` map; absent → PUT/DELETE answer 501 `no_bridge_store`. */
   configStore?: BridgeConfigStore;
   pairing: PairingStore;
 }
@@ -32,7 +32,7 @@ const badRequest = (message: string) =>
  * - `DELETE /api/dashboard/bridges/:id` → `{change}`: removed from the file, only that bridge stopped
  * - `POST /api/dashboard/bridges/test` `{id, config}` → ConnectionTestResult (connects once, then disconnects)
  * - `GET /api/dashboard/pairing` → `{pending: PairingRequest[], approved: ApprovedSender[]}`
- * - `POST /api/dashboard/pairing/:bridgeId/:code/approve` | `/deny` → `{request}`; 404 pairing_unknown
+ * - `POST /api/dashboard/pairing/:bridgeId/:code/approve` | `/deny` → `{request}`; 404 `pairing_unknown`
  * - `DELETE /api/dashboard/pairing/:bridgeId/approved/:senderId` → `{revoked: boolean}`
  * The wizard's messaging step gets the bridge routes (not pairing) under `/api/setup/` behind the setup
  * code (setupGuard: 401/403/429, 410 after finish): `GET bridge-types`, `GET bridges`, `POST bridges/test`,

@@ -10,7 +10,7 @@ import { configValidator } from "./load-config.js";
  * (comments, key order and the owner's other keys survive; `yaml` Document API), the whole result is
  * validated against the config schema, then written atomically with mode 0600 (the file may hold bridge
  * secrets). `what` names the change in errors, e.g. "the chosen model".
- * Throws UserError config_file_unwritable ("cannot save <what> to <file>: <reason>", with a fix) when the file cannot
+ * Throws UserError `config_file_unwritable` ("cannot save <what> to <file>: <reason>", with a fix) when the file cannot
  * be read, is not YAML, the result would not be a valid config, or the write fails; nothing is written then.
  */
 export function editConfigFile(file: string, what: string, edit: (doc: Document) => void): void {

@@ -8,7 +8,7 @@ import { configValidator } from "./load-config.js";
 /**
  * Writes `config` to `file` as YAML, atomically (temp file in the same folder + fsync + rename + fsync of
  * the folder: a power cut leaves the old or the new file, never half of one). Mode 0o600 because later
- * keys (bridges) hold secrets. Validates first: throws UserError (config_invalid) and writes nothing
+ * keys (bridges) hold secrets. Validates first: throws UserError (`config_invalid`) and writes nothing
  * when `config` does not match the schema; fs errors (EACCES, ENOENT folder) are thrown as UserError too.
  */
 export function saveConfig(file: string, config: ClawboxConfig): void {

@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
 /**
  * Reads a YAML file and validates it with a compiled ajv schema.
  * Returns the parsed value typed as T.
- * Throws UserError (code yaml_syntax or yaml_invalid) whose message names the file, the line,
+ * Throws UserError (code `yaml_syntax` or `yaml_invalid`) whose message names the file, the line,
  * the key path and the reason, with a fix; never a stack trace for bad input.
  */
 export function loadYamlFile<T>(file: string, validate: ValidateFunction<T>, what = "file"): T {

@@ -26,7 +26,7 @@ interface AnsibleList {
  * `ANSIBLE_INVENTORY_UNPARSED_FAILED=1` turns Ansible's "unable to parse" warning into an error.
  * Ansible's answer for a static inventory file is cached (see `cacheKey`): a Python start of Ansible costs
  * 0.5–5 s on the 2-core dev VM (quiet vs. loaded), more than `clawbox fleet status` itself takes for 50 hosts.
- * Throws UserError (inventory) with Ansible's own message for an unreadable or invalid inventory.
+ * Throws UserError (`inventory`) with Ansible's own message for an unreadable or invalid inventory.
  */
 export async function readInventory(
   file: string,

@@ -46,7 +46,7 @@ type Raw = Record<string, unknown>;
  * plus `group_vars/<group>.yml|.yaml|/` and `host_vars/<host>.yml|.yaml|/` beside the file, the way Ansible
  * does. Host name ranges such as `dev[01:50]` are expanded. Simple `{{ var }}` references in connection
  * variables are substituted from the host's variables.
- * Throws UserError (inventory) for an unreadable file, YAML syntax errors (with the line) or a wrong shape.
+ * Throws UserError (`inventory`) for an unreadable file, YAML syntax errors (with the line) or a wrong shape.
  */
 export function loadInventory(file: string): Inventory {
   let text: string;
@@ -170,7 +170,7 @@ export function buildInventory(
 
 /**
  * Picks hosts by an Ansible-style limit: names of groups or hosts separated by `,` or `:`, `*` / `?`
- * wildcards, `!name` to exclude, `&name` to intersect. Throws UserError (fleet_limit_no_match) when it matches nothing.
+ * wildcards, `!name` to exclude, `&name` to intersect. Throws UserError (`fleet_limit_no_match`) when it matches nothing.
  */
 export function selectHosts(inventory: Inventory, limit?: string): InventoryHost[] {
   if (!limit) return inventory.hosts;

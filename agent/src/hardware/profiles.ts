@@ -184,7 +184,7 @@ export function profileMatches(profile: DeviceProfile, report: HardwareReport): 
  * Picks the profile for a report: the highest `priority` among those whose every match condition holds
  * (ties: first by id). Returns it with `why`, a sentence naming the conditions that matched and the runner-up.
  * Generic fallbacks (x86-cpu, generic-arm64) match on arch alone, so every arm64/x64 report gets a profile.
- * Throws UserError (no_profile) when no profile matches, e.g. an architecture without profiles (riscv64).
+ * Throws UserError (`no_profile`) when no profile matches, e.g. an architecture without profiles (riscv64).
  */
 export function matchProfile(
   report: HardwareReport,

@@ -101,7 +101,7 @@ const validate = new Ajv({
  * optional keys filled in (the object is completed in place).
  * Unknown keys are kept; each is passed to `warn` ("hardware report r.json: cpu.socket is not a key clawbox
  * reads; kept"), unless it is a likely misspelling of a known key, which throws.
- * Throws UserError (code hardware_report) naming the first wrong field, e.g.
+ * Throws UserError (code `hardware_report`) naming the first wrong field, e.g.
  * "hardware report report.json: cpu.physicalCores must be integer"; `what` names the source in the message.
  */
 export function validateHardwareReport(

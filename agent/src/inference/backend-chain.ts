@@ -39,7 +39,7 @@ const FALLBACK_CODES = new Set<ErrorCode>([
  *
  * Privacy rule "no prompt leaves the device unless the owner said so" is enforced here and only here: with
  * `routing.localOnly` (the default) no RemoteBackend object is ever created, so no code path can send a
- * prompt anywhere; switching to a remote is refused with local_only (403).
+ * prompt anywhere; switching to a remote is refused with `local_only` (403).
  */
 export function createBackendChain(opts: BackendChainOptions): InferenceService {
   return new BackendChain(opts);
@@ -99,8 +99,8 @@ class BackendChain implements InferenceService {
   /**
    * A local spec loads on the engine (hot switch) and makes `local` the backend in use; `spec.remote` checks
    * that the remote answers with its token (GET /models) and makes it the backend in use, without unloading
-   * the local model (it stays ready as a fallback). Throws local_only (403) under routing.localOnly,
-   * unknown_backend (404) for a name not in `backends:`, or the remote's remote_* error.
+   * the local model (it stays ready as a fallback). Throws `local_only` (403) under routing.localOnly,
+   * `unknown_backend` (404) for a name not in `backends:`, or the remote's remote_* error.
    */
   async load(spec: ModelLoadSpec): Promise<LoadedModelInfo> {
     if (spec.remote === undefined) {
@@ -139,7 +139,7 @@ class BackendChain implements InferenceService {
    * Tries the backends in order (in use, then routing.fallback). A backend that fails before its first
    * token with a "cannot answer" error (no model, busy, unreachable, refused, failed) hands over to the
    * next; once text has streamed, or for a cancel/timeout/bad request, the error is the caller's. When
-   * every backend failed, throws one UserError listing each backend's reason (no_backend, 503) — or
+   * every backend failed, throws one UserError listing each backend's reason (`no_backend`, 503) — or
    * the single backend's own error when only one was tried.
    */
   async complete(req: CompletionRequest): Promise<CompletionResult> {

@@ -35,7 +35,7 @@ export interface InferenceServiceOptions {
    * loaded with `spec.parallel` runs that many at once, decoded together in one batch.
    */
   concurrency?: number;
-  /** Requests allowed to wait before busy (default 64). */
+  /** Requests allowed to wait before `busy` (default 64). */
   maxQueued?: number;
   /** maxTokens when a request gives none (default 512; always capped at half the context size). */
   defaultMaxTokens?: number;

@@ -5,19 +5,19 @@ import { UserError } from "../errors.js";
 export interface FairQueueOptions {
   /** Jobs running at once (one per key at most). Default 1: one generation at a time on small devices. */
   concurrency?: number;
-  /** Jobs allowed to wait; one more is refused with busy (503). Default 64. */
+  /** Jobs allowed to wait; one more is refused with `busy` (503). Default 64. */
   maxQueued?: number;
 }
 
 /** Per-job options. */
 export interface EnqueueOptions {
-  /** Aborting it removes a waiting job at once (cancelled) or aborts a running job's signal. */
+  /** Aborting it removes a waiting job at once (`cancelled`) or aborts a running job's signal. */
   signal?: AbortSignal;
-  /** Whole-job time limit in ms, waiting + running; then timeout (504). Undefined or ≤ 0: none. */
+  /** Whole-job time limit in ms, waiting + running; then `timeout` (504). Undefined or ≤ 0: none. */
   timeoutMs?: number;
 }
 
-/** The job body. `signal` aborts on caller cancel or timeout; its `reason` is the UserError (cancelled / timeout). */
+/** The job body. `signal` aborts on caller cancel or `timeout`; its `reason` is the UserError (`cancelled` / timeout). */
 export type QueueTask<T> = (signal: AbortSignal) => Promise<T>;
 
 interface Job {
@@ -55,8 +55,8 @@ export function timeoutError(timeoutMs: number): UserError {
  * one whose last start is oldest (never-started keys first, ties by arrival), so a conversation that queued
  * ten requests cannot starve one that queued a single request.
  *
- * Errors (all UserError): busy 503 when `maxQueued` jobs already wait, cancelled 499 when the caller's
- * signal aborts a waiting job, timeout 504 when a waiting job's time runs out. A running job is never
+ * Errors (all UserError): `busy` 503 when `maxQueued` jobs already wait, `cancelled` 499 when the caller's
+ * signal aborts a waiting job, `timeout` 504 when a waiting job's time runs out. A running job is never
  * rejected by the queue: its signal is aborted (reason = that UserError) and the task decides what to return.
  */
 export class FairQueue {
@@ -90,7 +90,7 @@ export class FairQueue {
 
   /**
    * Queues `task` under `key` and resolves/rejects with its outcome.
-   * Throws (rejects) busy, cancelled or timeout as described on the class.
+   * Throws (rejects) `busy`, `cancelled` or `timeout` as described on the class.
    */
   enqueue<T>(key: string, task: QueueTask<T>, opts: EnqueueOptions = {}): Promise<T> {
     if (opts.signal?.aborted) return Promise.reject(cancelledError());

@@ -51,7 +51,7 @@ function anchorOf(m: ChatMessage | undefined): string {
  * always starts on a user message when there is one), so prompt tokens ≤ `budget` however long the
  * conversation grows. Costs O(log n) renderings when trimming, one otherwise.
  *
- * Throws UserError context_length_exceeded (400) when the system messages plus the last message alone exceed
+ * Throws UserError `context_length_exceeded` (400) when the system messages plus the last message alone exceed
  * the budget.
  */
 export function fitHistory(input: FitHistoryInput): FittedHistory {

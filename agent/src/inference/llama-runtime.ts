@@ -34,7 +34,7 @@ export class LlamaRuntime {
   ) {}
 
   /**
-   * The Llama binding for `gpu` (default CPU). Throws UserError gpu_unavailable (500) when that backend's
+   * The Llama binding for `gpu` (default CPU). Throws UserError `gpu_unavailable` (500) when that backend's
    * binary cannot be loaded on this machine.
    */
   async get(gpu: GpuBackend = false): Promise<Llama> {

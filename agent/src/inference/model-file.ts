@@ -21,7 +21,7 @@ export interface ModelFileFacts {
  * Catching a truncated file here matters: when llama.cpp itself fails to load a model, node-llama-cpp 3.22.1
  * keeps a dispose guard on the Llama binding until garbage collection, which can stall `llama.dispose()`.
  *
- * Throws UserError model_not_found (404) for a missing path or a directory, model_invalid (422) for a
+ * Throws UserError `model_not_found` (404) for a missing path or a directory, `model_invalid` (422) for a
  * file that is not GGUF, has a damaged header or is truncated; both name the file and the reason.
  */
 export async function inspectModelFile(path: string): Promise<ModelFileFacts> {
@@ -73,7 +73,7 @@ function invalid(path: string, reason: string, cause?: unknown): UserError {
 
 /**
  * Validates the numbers of a load spec (integers in range) so a bad config fails with a clear message
- * instead of a llama.cpp abort. Throws UserError invalid_model_spec (400) naming the field.
+ * instead of a llama.cpp abort. Throws UserError `invalid_model_spec` (400) naming the field.
  */
 export function checkLoadSpec(spec: ModelLoadSpec): void {
   const bad = (field: string, why: string): never => {

@@ -60,7 +60,7 @@ export class ModelSlot {
    * `spec.contextSize` tokens per sequence with `spec.threads` threads, `spec.batchSize` and the KV cache type.
    * `minSequences` raises the sequence count to the engine's concurrency.
    *
-   * Throws UserError model_load_failed (422) naming the file and llama.cpp's reason when the model or its context
+   * Throws UserError `model_load_failed` (422) naming the file and llama.cpp's reason when the model or its context
    * cannot be created (unsupported architecture, truncated file, not enough memory …); nothing stays allocated.
    */
   static async load(

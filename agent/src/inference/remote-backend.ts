@@ -44,7 +44,7 @@ export class RemoteBackend {
 
   /**
    * `GET {url}/models` with the token: proves the server answers and accepts the token before a switch.
-   * Throws the same UserErrors as {@link complete} (remote_unreachable, remote_auth, remote_failed).
+   * Throws the same UserErrors as {@link complete} (`remote_unreachable`, `remote_auth`, `remote_failed`).
    * Timeout: 10 s (a LAN server answers its model list in milliseconds).
    */
   async probe(): Promise<void> {
@@ -54,9 +54,9 @@ export class RemoteBackend {
 
   /**
    * Runs one chat completion on the remote. Returns finishReason "cancelled" when `req.signal` aborted
-   * (with the text so far). Throws UserError timeout (504) past `timeoutMs` (request's, else the backend's),
-   * remote_unreachable (502) when nothing answers, remote_auth (502) when the token is refused,
-   * remote_failed (502) for any other HTTP error or an error event in the stream.
+   * (with the text so far). Throws UserError `timeout` (504) past `timeoutMs` (request's, else the backend's),
+   * `remote_unreachable` (502) when nothing answers, `remote_auth` (502) when the token is refused,
+   * `remote_failed` (502) for any other HTTP error or an error event in the stream.
    * Token counts are the remote's `usage` when it sends one, else the number of content deltas.
    */
   async complete(req: CompletionRequest): Promise<CompletionResult> {

@@ -12,7 +12,7 @@ import type { CompletionResult, TextCompletionRequest } from "./types.js";
  * sequence reuses whatever prefix of its KV cache still matches.
  *
  * `maxTokens` is already clamped by the caller; a prompt that leaves no room for it throws UserError 400
- * naming both numbers. Finish reasons as runCompletion ("length", "stop", "cancelled"); timeout rethrown.
+ * naming both numbers. Finish reasons as runCompletion ("length", "stop", "cancelled"); `timeout` rethrown.
  * Times in ms (`performance.now()`).
  */
 export async function runTextCompletion(input: {

@@ -25,7 +25,7 @@ interface TimeMatcher {
  * (clock.ts). Measured ~6 ms per next run on the 2-core dev VM (busy); the scheduler asks once per run and
  * per job at start. (node-cron's `match(date)` costs ~50 µs a call, so a minute-by-minute search for a
  * weekly job would take 0.5 s; hence its own walker.)
- * Throws UserError (invalid_cron) naming the bad field, or invalid_timezone for an unknown zone.
+ * Throws UserError (`invalid_cron`) naming the bad field, or `invalid_timezone` for an unknown zone.
  */
 export function cronSchedule(expression: string, timezone: string, what = "schedule"): CronSchedule {
   const check = validateDetailed(expression);

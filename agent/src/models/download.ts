@@ -75,8 +75,8 @@ export async function statfsFreeBytes(dir: string): Promise<number> {
  * - Free disk is checked before any byte is written (Content-Length or the catalogue size vs statfs).
  * - SHA-256 is computed while streaming (the existing partial is hashed first) and compared when known.
  * - The finished file is fsynced, validated, renamed into place and the directory fsynced.
- * Throws UserError: no_disk (numbers named), http_error (status), sha256_mismatch (file deleted),
- * download_aborted / download_interrupted (partial kept; running again resumes).
+ * Throws UserError: `no_disk` (numbers named), `http_error` (status), `sha256_mismatch` (file deleted),
+ * `download_aborted` / `download_interrupted` (partial kept; running again resumes).
  */
 export async function downloadFile(opts: DownloadOptions): Promise<DownloadResult> {
   const retries = opts.retries ?? 2;

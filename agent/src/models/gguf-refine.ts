@@ -50,7 +50,7 @@ const GGML_KV_TYPE: Record<KvCacheType, GgmlType> = {
  *   layer global — honoured);
  * - overhead = estimateContextResourceRequirementsV2 (KV + compute buffer + output buffer) − KV cache
  *   + RUNTIME_OVERHEAD_BYTES (measured, see fit.ts).
- * Throws UserError (gguf_invalid) when the file cannot be read as GGUF.
+ * Throws UserError (`gguf_invalid`) when the file cannot be read as GGUF.
  */
 export async function estimateForFile(path: string, opts: RefineOptions): Promise<RefinedEstimate> {
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;

@@ -36,7 +36,7 @@ const FIX =
   "give a catalogue id (see `clawbox recommend`), hf:<user>/<repo>/<file>.gguf[#branch], hf:<user>/<repo>:<QUANT> or an https:// URL of a .gguf file";
 
 /**
- * Resolves a pull argument. Throws UserError (invalid_model_source) for anything else, for an `hf:user/repo:QUANT`
+ * Resolves a pull argument. Throws UserError (`invalid_model_source`) for anything else, for an `hf:user/repo:QUANT`
  * or `id:QUANT` the catalogue does not list, and for file names that are not plain `*.gguf` names.
  */
 export function resolveModelSource(

@@ -62,7 +62,7 @@ export interface PullOptions {
 const GGUF_MAGIC = Buffer.from("GGUF", "ascii");
 
 /**
- * Throws UserError (not_gguf) unless `file` starts with the GGUF magic and a supported version (1–3);
+ * Throws UserError (`not_gguf`) unless `file` starts with the GGUF magic and a supported version (1–3);
  * with `fullHeader`, also parses the whole header (metadata) with node-llama-cpp's readGgufFileInfo.
  */
 export async function assertGguf(file: string, fullHeader = false): Promise<void> {
@@ -132,7 +132,7 @@ export class ModelStore {
   /**
    * The path of a model to load: an existing `.gguf` file path, a file name in the store, or a catalogue id
    * (`id` or `id:QUANT`) whose file is in the store (without a quant: Q4_K_M if present, else the largest).
-   * Throws UserError (model_not_found) with the fix "clawbox models pull …".
+   * Throws UserError (`model_not_found`) with the fix "clawbox models pull …".
    */
   async resolve(idOrPath: string): Promise<string> {
     const asPath =
@@ -165,7 +165,7 @@ export class ModelStore {
   /**
    * Copies (or with `move`, moves) a local GGUF file into the store after checking its GGUF header.
    * Copy goes to `<name>.partial`, is fsynced and renamed into place. Throws UserError when the file is not
-   * GGUF (not_gguf), is missing, or a model of that name is already stored (model_exists).
+   * GGUF (`not_gguf`), is missing, or a model of that name is already stored (`model_exists`).
    */
   async import(file: string, opts: { move?: boolean } = {}): Promise<StoredModel> {
     const src = resolve(file);
@@ -210,7 +210,7 @@ export class ModelStore {
   /**
    * Removes a stored model by file name or catalogue id (as `resolve`), and its unfinished download if any.
    * A bare name of an unfinished download removes the `.partial` and its sidecar. Returns the removed names.
-   * Throws UserError (model_not_found) when nothing matches.
+   * Throws UserError (`model_not_found`) when nothing matches.
    */
   async remove(name: string): Promise<string[]> {
     if (name.includes("/") || name.includes("\\"))

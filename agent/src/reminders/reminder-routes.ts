@@ -11,8 +11,8 @@ import { parseSchedule } from "./schedule.js";
  * - `GET /api/dashboard/reminders` → `{reminders, timezone}` (active ones, soonest first)
  * - `POST /api/dashboard/reminders {bridgeId, chatId, repeat, when, text}` → 201 `{reminder}`; `when` is
  *   what follows /remind or /every in chat ("18:30", "tomorrow 09:00", "weekday 08:00"); the reminder is
- *   delivered to that chat of that bridge. Bad words → 400 reminder_when / reminder_past / reminder_text.
- * - `DELETE /api/dashboard/reminders/:id` → `{removed: true}`, 404 not_found
+ *   delivered to that chat of that bridge. Bad words → 400 `reminder_when` / `reminder_past` / `reminder_text`.
+ * - `DELETE /api/dashboard/reminders/:id` → `{removed: true}`, 404 `not_found`
  */
 export const reminderRoutes: FastifyPluginAsync<{ setup: SetupServices; reminders: Reminders }> = async (
   app,

@@ -77,9 +77,9 @@ export class ReminderStore {
   ) {}
 
   /**
-   * Stores a reminder for a chat of a bridge. Throws UserError reminder_limit beyond
-   * MAX_REMINDERS_PER_CHAT active ones, reminder_text for a text over MAX_REMINDER_TEXT chars,
-   * reminder_past when a one-off's time has passed.
+   * Stores a reminder for a chat of a bridge. Throws UserError `reminder_limit` beyond
+   * MAX_REMINDERS_PER_CHAT active ones, `reminder_text` for a text over MAX_REMINDER_TEXT chars,
+   * `reminder_past` when a one-off's time has passed.
    */
   add(input: {
     bridgeId: string;

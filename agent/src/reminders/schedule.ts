@@ -70,8 +70,8 @@ export function nextRun(cron: string, timezone: string, after: Date): Date | nul
  *
  * Once: `HH:MM` (today, or tomorrow when already past), `tomorrow HH:MM`, `YYYY-MM-DD HH:MM`,
  * `in N s|m|min|h|hours|d`. Every: `<days> HH:MM` with days = day|weekday|weekend|mon…sun (comma list).
- * Throws UserError reminder_when for words it cannot read, reminder_past for a past date,
- * reminder_text when no message follows.
+ * Throws UserError `reminder_when` for words it cannot read, `reminder_past` for a past date,
+ * `reminder_text` when no message follows.
  */
 export function parseSchedule(
   input: string,

@@ -26,7 +26,7 @@ export type DeviceKeySource = "systemd-creds" | "key-file";
  *    the key is then never on disk in clear;
  * 2. `<dataDir>/device-key`, 32 random bytes created on first use with mode 0600 (a development machine,
  *    or a device without the credential); a looser mode is tightened.
- * Throws UserError device_key when the key is not 32 bytes or the file cannot be read/written.
+ * Throws UserError `device_key` when the key is not 32 bytes or the file cannot be read/written.
  */
 export function loadDeviceKey(
   dataDir: string,

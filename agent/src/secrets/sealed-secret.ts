@@ -31,7 +31,7 @@ export function seal(key: Buffer, plain: string, context: string): string {
 
 /**
  * The plain text of a sealed value; a value without the prefix is returned as it is (legacy plain
- * value, to be migrated by the caller). Throws UserError secret_sealed when it does not open (another
+ * value, to be migrated by the caller). Throws UserError `secret_sealed` when it does not open (another
  * device's key, a changed key, or a damaged value), naming `context` but never the value.
  */
 export function unseal(key: Buffer, value: string, context: string): string {

@@ -86,7 +86,7 @@ export function seedProblem(
  * Reads and validates the seed `file`: YAML syntax and provisioning/seed.schema.json (ajv), then the
  * checks a schema cannot do: the time zone exists under `zoneinfo` (the tzdata package), at most one Wi-Fi
  * country (the radio has one regulatory domain). Returns the seed and its text (for line numbers in later
- * checks). Throws UserError (file_error, yaml_syntax, yaml_invalid, seed_invalid) naming the file, line
+ * checks). Throws UserError (`file_error`, `yaml_syntax`, `yaml_invalid`, `seed_invalid`) naming the file, line
  * and key, with a fix.
  */
 export function readSeedFile(file: string, zoneinfo: string): { seed: Seed; text: string } {

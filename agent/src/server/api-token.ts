@@ -27,7 +27,7 @@ export function generateApiToken(): string {
  * The stored token of a data dir, or null when none was generated yet. The file holds it sealed with the
  * device key (AES-256-GCM, sealed-secret.ts); a plain token from an older release is read as is (and
  * sealed by `ensureApiToken` at the agent's start). Throws UserError when the file exists but cannot be
- * read (permissions), does not open with the device key (secret_sealed), or holds no clawbox token.
+ * read (permissions), does not open with the device key (`secret_sealed`), or holds no clawbox token.
  */
 export function readApiToken(dataDir: string): string | null {
   return readStoredToken(dataDir)?.token ?? null;

@@ -19,7 +19,7 @@ export interface TlsFiles {
 /**
  * The TLS files to serve HTTPS with: `config.server.tls` when set and enabled, else the device files
  * (DEVICE_TLS_CERT/KEY) when both exist, else null (plain HTTP, e.g. development on 127.0.0.1).
- * Throws UserError (tls_error) when configured files cannot be read or the certificate does not parse.
+ * Throws UserError (`tls_error`) when configured files cannot be read or the certificate does not parse.
  */
 export function loadTls(
   config: ClawboxConfig,

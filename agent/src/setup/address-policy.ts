@@ -25,7 +25,7 @@ export interface AddressPolicy {
 /**
  * A policy admitting `ranges` (CIDR "a.b.c.d/n", "x::/n" or single addresses). IPv4-mapped IPv6 addresses
  * ("::ffff:192.168.1.5", how a dual-stack socket reports IPv4 clients) are checked as IPv4.
- * Throws UserError (config_allow_from) for an entry that is not an address or CIDR range.
+ * Throws UserError (`config_allow_from`) for an entry that is not an address or CIDR range.
  */
 export function addressPolicy(ranges: readonly string[] = LOCAL_RANGES): AddressPolicy {
   const list = new BlockList();

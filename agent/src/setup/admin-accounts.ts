@@ -25,14 +25,14 @@ export class AdminAccounts {
 
   /**
    * Creates the admin account, or replaces its password when the name exists. Throws UserError:
-   * invalid_username (bad name), weak_password (400; `message` lists the problems from passwordProblems as
+   * `invalid_username` (bad name), `weak_password` (400; `message` lists the problems from passwordProblems as
    * "weak password: too-short, common" so the web app can show each in the user's language).
    */
   async setAdmin(username: string, password: string): Promise<void> {
     this.setAdminHash(username, await this.checkedHash(username, password));
   }
 
-  /** Validates the name and the password's strength (invalid_username, weak_password) and hashes it. */
+  /** Validates the name and the password's strength (`invalid_username`, `weak_password`) and hashes it. */
   private async checkedHash(username: string, password: string): Promise<string> {
     validateUsername(username);
     const problems = passwordProblems(password, username);
@@ -48,7 +48,7 @@ export class AdminAccounts {
   /**
    * Creates the admin account, or replaces its password and makes it an admin when the name exists, with a
    * password hash made elsewhere (a boot-partition seed's `$6$` SHA-512-crypt hash; verify() checks it
-   * through verifyPassword). Throws UserError invalid_username for a bad name.
+   * through verifyPassword). Throws UserError `invalid_username` for a bad name.
    */
   setAdminHash(username: string, hash: string): void {
     validateUsername(username);
@@ -63,7 +63,7 @@ export class AdminAccounts {
 
   /**
    * Adds an account with `role` (the dashboard's and `clawbox accounts add`'s way to make a viewer).
-   * Throws UserError invalid_username, weak_password, or account_exists (409) when the name is taken.
+   * Throws UserError `invalid_username`, `weak_password`, or `account_exists` (409) when the name is taken.
    */
   async addAccount(username: string, password: string, role: Role): Promise<Account> {
     const hash = await this.checkedHash(username, password);
@@ -93,8 +93,8 @@ export class AdminAccounts {
   }
 
   /**
-   * Removes an account (its sessions end with it: ON DELETE CASCADE). Throws UserError not_found (404)
-   * for an unknown name and last_admin (409) for the only admin (the device would have no admin left).
+   * Removes an account (its sessions end with it: ON DELETE CASCADE). Throws UserError `not_found` (404)
+   * for an unknown name and `last_admin` (409) for the only admin (the device would have no admin left).
    */
   removeAccount(username: string): void {
     const tx = this.db.transaction(() => {

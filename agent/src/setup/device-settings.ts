@@ -48,7 +48,7 @@ export class DeviceSettings {
 
   /**
    * Validates one public key line (parseSshPublicKey), adds it (a key already present is kept once) and
-   * installs the whole list through SystemActions. Throws UserError (ssh_key, or ssh_keys_full beyond
+   * installs the whole list through SystemActions. Throws UserError (`ssh_key`, or `ssh_keys_full` beyond
    * MAX_SSH_KEYS). Returns the parsed key.
    */
   async addSshKey(text: string): Promise<SshPublicKey> {

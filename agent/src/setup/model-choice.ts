@@ -28,7 +28,7 @@ export interface ModelChoiceDeps {
   configFile: string | null;
   /** Loads a GGUF file into the inference service (hot switch: in-flight requests finish on the old one). */
   load: (path: string) => Promise<LoadedModelInfo>;
-  /** Finds a ref's file in the store (ModelStore.resolve); throws model_not_found when it is not there. */
+  /** Finds a ref's file in the store (ModelStore.resolve); throws `model_not_found` when it is not there. */
   resolve: (ref: string) => Promise<string>;
 }
 
@@ -49,7 +49,7 @@ export class ModelChoice {
   /**
    * Makes `path` (the stored file of `ref`) the model the agent runs: load first, then the config file and
    * the settings, so a file that does not load is never configured (a configured model that fails to load
-   * would stop the next start). Throws what `load` throws (nothing written), and UserError config_file_unwritable when
+   * would stop the next start). Throws what `load` throws (nothing written), and UserError `config_file_unwritable` when
    * the config file cannot be read, parsed or written (the model then runs until the agent stops).
    */
   async apply(ref: string, path: string): Promise<LoadedModelInfo> {
@@ -95,7 +95,7 @@ export function startupModel(settings: SettingsStore): DefaultModel | null {
 /**
  * Sets `model: <path>` in the YAML config `file` (created when missing) by editing its document in place,
  * validates the whole result against the config schema and writes it atomically with mode 0600 (the file
- * may hold bridge secrets). Throws UserError config_file_unwritable naming the file and the fix; writes nothing then.
+ * may hold bridge secrets). Throws UserError `config_file_unwritable` naming the file and the fix; writes nothing then.
  */
 export function writeConfigModel(file: string, path: string): void {
   editConfigFile(file, "the chosen model", (doc) => doc.set("model", path));

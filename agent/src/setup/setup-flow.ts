@@ -69,7 +69,7 @@ const EMPTY: SetupRecord = {
 /**
  * The first-boot state machine, persisted in SQLite (settings key `setup`) after every step, so a reload,
  * a second browser or a restart continues where it stopped. Steps may be redone in any order until
- * finish(); after finish every mutation throws UserError 410 (setup_finished) for good.
+ * finish(); after finish every mutation throws UserError 410 (`setup_finished`) for good.
  */
 export class SetupFlow {
   constructor(
@@ -219,7 +219,7 @@ export class SetupFlow {
   }
 
   /**
-   * Step 9: ends setup. Needs the admin account and the device step (409 setup_incomplete otherwise);
+   * Step 9: ends setup. Needs the admin account and the device step (409 `setup_incomplete` otherwise);
    * then the state is "configured" for good and onFinished runs (setup code deleted).
    */
   finish(): SetupStatus {

@@ -48,7 +48,7 @@ function readString(blob: Buffer, offset: number): { value: Buffer; next: number
 /**
  * Parses and validates one public key line "type base64 [comment]" (RFC 4253 §6.6 key blob inside).
  * Checks: a supported type (no DSA, no options prefix), valid base64 whose inner type matches, RSA modulus
- * ≥ MIN_RSA_BITS, a comment of printable characters of at most 100 characters. Throws UserError (ssh_key)
+ * ≥ MIN_RSA_BITS, a comment of printable characters of at most 100 characters. Throws UserError (`ssh_key`)
  * naming the problem.
  */
 export function parseSshPublicKey(text: string): SshPublicKey {

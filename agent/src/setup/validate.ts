@@ -5,7 +5,7 @@ import { UserError } from "../errors.js";
  * Checks a device name for use as the hostname: one RFC 1123 label (RFC 1123 §2.1, RFC 952): 1–63
  * characters, letters/digits/hyphen, not starting or ending with a hyphen. Upper case is accepted and
  * lowered (host names are case-insensitive; mDNS announces the lower-case form). Returns the lowered
- * name; throws UserError (invalid_device_name, status 400) saying what is wrong.
+ * name; throws UserError (`invalid_device_name`, status 400) saying what is wrong.
  */
 export function validateDeviceName(name: string): string {
   const lowered = name.trim().toLowerCase();
@@ -34,7 +34,7 @@ export function timeZones(): string[] {
   return [...zones].sort();
 }
 
-/** Returns `tz` when it is an IANA zone name from timeZones(); throws UserError (invalid_timezone) otherwise. */
+/** Returns `tz` when it is an IANA zone name from timeZones(); throws UserError (`invalid_timezone`) otherwise. */
 export function validateTimezone(tz: string): string {
   timeZones();
   if (!zones?.has(tz)) {
@@ -49,7 +49,7 @@ export function validateTimezone(tz: string): string {
 /**
  * Checks an admin user name: 3–32 characters, lower-case letters, digits, "-", "_" and ".", starting with
  * a letter (the portable POSIX user-name subset, so the same name can be used for a system account later).
- * Returns it; throws UserError (invalid_username).
+ * Returns it; throws UserError (`invalid_username`).
  */
 export function validateUsername(username: string): string {
   if (!/^[a-z][a-z0-9._-]{2,31}$/.test(username)) {

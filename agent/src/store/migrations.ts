@@ -179,7 +179,7 @@ export const MIGRATIONS: readonly Migration[] = [
 /**
  * Brings `db` up to the newest migration, each step in its own transaction together with its row in
  * `schema_migrations` (so a crash mid-step leaves the old version). Idempotent: applied versions are skipped.
- * Returns the versions applied by this call. Throws UserError (db_newer) when the database is newer than
+ * Returns the versions applied by this call. Throws UserError (`db_newer`) when the database is newer than
  * this agent knows (a downgrade), naming both versions.
  */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {

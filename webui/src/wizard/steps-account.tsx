@@ -107,7 +107,7 @@ export function WelcomeStep() {
   );
 }
 
-/** The password problems in an weak_password message ("weak password: too-short, common"). */
+/** The password problems in an `weak_password` message ("weak password: too-short, common"). */
 function problemsOf(error: Error | null): string[] {
   if (!(error instanceof ApiError) || error.code !== "weak_password") return [];
   const list = /weak password: ([a-z, -]+)/.exec(error.message)?.[1] ?? "";

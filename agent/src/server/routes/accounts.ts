@@ -7,9 +7,9 @@ import { sessionGuard, sessionOf } from "./session-guard.js";
 
 /**
  * Dashboard accounts (admin only, role-policy.ts): `GET /api/dashboard/accounts` → `{accounts}`;
- * `POST /api/dashboard/accounts {username, password, role}` → 201 `{account}` (invalid_username,
- * weak_password 400, account_exists 409); `DELETE /api/dashboard/accounts/:username` → `{accounts}`
- * (not_found 404, last_admin 409, account_is_self 409 for one's own account).
+ * `POST /api/dashboard/accounts {username, password, role}` → 201 `{account}` (`invalid_username`,
+ * `weak_password` 400, `account_exists` 409); `DELETE /api/dashboard/accounts/:username` → `{accounts}`
+ * (`not_found` 404, `last_admin` 409, `account_is_self` 409 for one's own account).
  */
 export const accountRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async (app, { setup: s }) => {
   app.addHook("onRequest", sessionGuard(s));

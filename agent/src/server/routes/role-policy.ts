@@ -20,7 +20,7 @@ export const VIEWER_ROUTES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Throws 403 admin_only when `session` is a viewer and the route is not in VIEWER_ROUTES; the message
+ * Throws 403 `admin_only` when `session` is a viewer and the route is not in VIEWER_ROUTES; the message
  * names the account and what to do. Called by sessionGuard on every session route.
  */
 export function enforceRole(request: FastifyRequest, session: Session): void {

@@ -15,11 +15,11 @@ export function sessionOf(request: FastifyRequest): Session | undefined {
 }
 
 /**
- * `onRequest` hook for dashboard routes: a live session cookie (else 401 login_required) and, on every
- * method other than GET/HEAD, the session's CSRF token in `X-CSRF-Token` (else 403 csrf_token_missing). The token
+ * `onRequest` hook for dashboard routes: a live session cookie (else 401 `login_required`) and, on every
+ * method other than GET/HEAD, the session's CSRF token in `X-CSRF-Token` (else 403 `csrf_token_missing`). The token
  * cannot be read by another site (it comes from a same-origin JSON answer), and SameSite=Strict keeps the
  * cookie off cross-site requests anyway: two independent defences (OWASP CSRF Prevention Cheat Sheet).
- * Then the account's role: a viewer outside role-policy.ts VIEWER_ROUTES gets 403 admin_only.
+ * Then the account's role: a viewer outside role-policy.ts VIEWER_ROUTES gets 403 `admin_only`.
  */
 export function sessionGuard(s: SetupServices) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

@@ -9,7 +9,7 @@ import { sessionGuard, sessionOf } from "./session-guard.js";
 /**
  * Dashboard login:
  * - `POST /api/session {username, password}` → 200 `{username, role, csrfToken}` + session cookie; wrong →
- *   401 login_failed; more than 5 failures a minute from one address → 429 (Retry-After);
+ *   401 `login_failed`; more than 5 failures a minute from one address → 429 (Retry-After);
  * - `GET /api/session` → `{username, role, csrfToken}` or 401 (the web app asks at start);
  * - `DELETE /api/session` (needs X-CSRF-Token) → logs out and clears the cookie.
  */

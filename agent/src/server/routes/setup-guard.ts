@@ -7,8 +7,8 @@ import { tokensEqual } from "../api-token.js";
 
 /**
  * `onRequest` hook for every setup route except `GET /api/setup`, checked in this order:
- * 1. the client address must be allowed (setupAddresses) → else 403 setup_address;
- * 2. setup must be unfinished → else 410 setup_finished;
+ * 1. the client address must be allowed (setupAddresses) → else 403 `setup_address`;
+ * 2. setup must be unfinished → else 410 `setup_finished`;
  * 3. the address must not have reached the wrong-code limit → else 429 with Retry-After;
  * 4. `X-Setup-Code` must match (normalised, constant-time) → else 401, counted as a failure.
  */
