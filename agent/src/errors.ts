@@ -1,19 +1,24 @@
+import { ErrorCode } from "./error-codes.js";
+
 /**
  * An error the user caused and can fix. `message` says what was wrong, `fix` says what to do.
  * The CLI prints both without a stack trace; the HTTP layer maps it to a 4xx JSON body.
  */
 export class UserError extends Error {
-  /** Stable machine-readable code, e.g. "E_CONFIG_INVALID". */
-  readonly code: string;
+  /** Stable machine-readable code from the catalogue (error-codes.ts), e.g. "config_invalid". */
+  readonly code: ErrorCode;
   /** One sentence telling the user how to fix it. */
   readonly fix: string | undefined;
   /** HTTP status when this crosses the API (default 400). */
   readonly status: number;
 
-  constructor(message: string, opts: { fix?: string; code?: string; status?: number; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { fix?: string; code?: ErrorCode; status?: number; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "UserError";
-    this.code = opts.code ?? "E_USER";
+    this.code = opts.code ?? ErrorCode.USER_ERROR;
     this.fix = opts.fix;
     this.status = opts.status ?? 400;
   }

@@ -16,7 +16,7 @@ import { TEST_THREADS, testModelPath } from "../support/test-model.js";
 import { requireBuiltCli, type StartedAgent, startCli } from "./cli-process.js";
 
 /**
- * Issue 3, step 5: the model chosen in the wizard is the model the agent runs — at once (hot switch), in
+ * Wizard step 5 (model): the model chosen in the wizard is the model the agent runs — at once (hot switch), in
  * the config file, and again after a restart, even when the default pick at start would be another file.
  */
 

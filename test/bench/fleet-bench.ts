@@ -12,7 +12,8 @@ import { median } from "./stats.js";
  * Wall time of `clawbox fleet status --json` (the built CLI, spawned: includes its own start-up) for 10 and
  * 50 SSH endpoints — 50 real Debian sshd on loopback ports, each with its own host key, all pointing at
  * one installed release whose agent is not running (each host answers with the light status entry, health
- * "down"). Median of 3 runs each, ms. Goal (issue 6): 50 hosts in ≤ 2,000 ms on the 2-core machine.
+ * "down"). Median of 3 runs each, ms. Goal: 50 hosts in ≤ 2,000 ms on the 2-core
+ * machine (a fleet status must feel interactive).
  */
 export async function benchFleet(
   log: (line: string) => void,

@@ -81,7 +81,8 @@ export interface InferenceBenchResult {
 }
 
 /**
- * Issue 2's benchmark, side by side in one run on one model:
+ * The inference benchmark (the API must cost next to nothing over node-llama-cpp called directly), side by
+ * side in one run on one model:
  * - tokens/s through `POST /v1/chat/completions` of a real agent process vs node-llama-cpp called directly
  *   (best thread count of the sweep), same messages, same max tokens, greedy; medians of REPS interleaved runs
  *   after WARMUP runs of each side. Tokens/s = completion tokens ÷ wall time of the whole request (prompt

@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- --json]`: every benchmark measured side by side in one run on this machine.
  * Prints human lines; with --json the last line is one JSON object with all numbers.
- * Goals (issue 2): apiVsDirectTokensPerSecondRatio ≥ 0.97, defaultVsBestThreadsRatio ≥ 0.95,
- * idleRssOverModelBytes ≤ 120 MiB, detectMs < 2000; (issue 4) bridgeMessagesPerSecond ≥ 2000 and
- * bridgeP99Ms ≤ 5; (issue 6) fleetStatus50Ms ≤ 2000; cliHelpMs ≤ 300 (a newcomer's first command). On a random-weight GGUF of Qwen2.5-0.5B's shape
+ * Goals (inference): apiVsDirectTokensPerSecondRatio ≥ 0.97, defaultVsBestThreadsRatio ≥ 0.95,
+ * idleRssOverModelBytes ≤ 120 MiB, detectMs < 2000; (bridges) bridgeMessagesPerSecond ≥ 2000 and
+ * bridgeP99Ms ≤ 5; (fleet) fleetStatus50Ms ≤ 2000; cliHelpMs ≤ 300 (a newcomer's first command). On a random-weight GGUF of Qwen2.5-0.5B's shape
  * in Q8_0 (test/support/realistic-gguf.ts, generated once into ~/.cache/clawbox/bench), aggregate tokens/s of
  * 1/2/4/8 concurrent streams with their p99 time to first token, the sessions held with p99 TTFT < 2 s, and
  * the API-vs-direct ratio on that model too. `--no-realistic` skips that part (it takes minutes).

@@ -22,7 +22,7 @@ const ANSIBLE_DIR = join(ROOT, "ansible");
 const ansibleEnv = { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE_DIR, "ansible.cfg"), ANSIBLE_NOCOLOR: "1" };
 const SELINUX_MAKEFILE = "/usr/share/selinux/devel/Makefile";
 const AGENT_UNIT = join(ROOT, "image", "systemd", "clawbox-agent.service");
-/** Exposure ceiling for `systemd-analyze security` (issue 5: ≤ 1.5 on its 0–10 scale). */
+/** Exposure ceiling for `systemd-analyze security`: ≤ 1.5 on its 0–10 scale (the agent unit is hardened). */
 const MAX_EXPOSURE = 1.5;
 /** Packer's `${path.root}` (the template's folder, here the repository root) as it appears in the source. */
 const PATH_ROOT = ["$", "{path.root}"].join("");

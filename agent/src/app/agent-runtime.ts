@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { readGgufFileInfo } from "node-llama-cpp";
 import type { InferenceConfig } from "../config/config-schema.js";
 import { looksLikePath } from "../config/load-config.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { DeviceProfile, RuntimeTuning } from "../hardware/profile-types.js";
 import { loadProfiles, matchProfile, resolveThreads, threadsForModelBytes } from "../hardware/profiles.js";
@@ -153,7 +154,7 @@ export async function modelSpecFor(
       if (hasFolder) {
         throw new UserError(`model file ${path} does not exist`, {
           status: 404,
-          code: "E_MODEL_NOT_FOUND",
+          code: ErrorCode.MODEL_NOT_FOUND,
           fix: "check the path, or use a model from the store (`clawbox models list`, `clawbox models pull <id>`)",
         });
       }

@@ -7,6 +7,7 @@ import { BridgeConfigStore } from "../bridges/bridge-config-store.js";
 import { BridgeManager } from "../bridges/bridge-manager.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { configDataDir } from "../config/load-config.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { DeviceProfile } from "../hardware/profile-types.js";
 import type { HardwareReport } from "../hardware/types.js";
@@ -199,7 +200,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       system,
       allowFrom: config.setup?.allowFrom,
       pull: (ref, pullOpts) => {
-        if (!modelStore) throw new UserError("this agent has no model store", { code: "E_NO_STORE" });
+        if (!modelStore) throw new UserError("this agent has no model store", { code: ErrorCode.NO_STORE });
         return modelStore.pull(ref, pullOpts);
       },
       secureCookies: false,
@@ -371,19 +372,19 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
       throw new UserError(`port ${port} is in use`, {
-        code: "E_PORT_IN_USE",
+        code: ErrorCode.PORT_IN_USE,
         fix: "pass --port with a free port (or set server.port), or stop the other process",
       });
     }
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
       throw new UserError(`cannot listen on host ${host}: no such address on this machine`, {
-        code: "E_HOST",
+        code: ErrorCode.HOST_UNAVAILABLE,
         fix: "pass --host 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)",
       });
     }
     if (code === "EACCES") {
       throw new UserError(`not allowed to listen on port ${port}`, {
-        code: "E_PORT_DENIED",
+        code: ErrorCode.PORT_DENIED,
         fix: "use a port above 1023 (e.g. --port 8080) or grant CAP_NET_BIND_SERVICE",
       });
     }

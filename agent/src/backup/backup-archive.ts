@@ -18,6 +18,7 @@ import { gunzipSync } from "node:zlib";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import * as tar from "tar";
 import { writeFileAtomic } from "../config/atomic-write.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { databasePath } from "../store/database.js";
 import { MIGRATIONS } from "../store/migrations.js";
@@ -181,7 +182,7 @@ function schemaVersionOf(dbFile: string): number {
  * Decrypts, authenticates and unpacks `archive` into a new folder `<parent>/.restore-*` (0700) and checks
  * every file against the manifest, the database with SQLite's integrity check, and that its schema is not
  * newer than this agent's. Returns the folder and manifest; on any failure the folder is removed and
- * UserError is thrown (E_BACKUP_PASSPHRASE, E_BACKUP_DAMAGED, E_BACKUP_FORMAT, E_BACKUP_NEWER): nothing
+ * UserError is thrown (`backup_passphrase`, `backup_damaged`, `backup_format`, `backup_newer`): nothing
  * outside the temporary folder is touched.
  */
 export function unpackBackup(
@@ -211,7 +212,7 @@ export function unpackBackup(
     if (manifest.schemaVersion > newest) {
       throw new UserError(
         `this backup's database (schema ${manifest.schemaVersion}) is newer than this agent knows (${newest})`,
-        { code: "E_BACKUP_NEWER", fix: `update the agent to ${manifest.agentVersion} or newer first` },
+        { code: ErrorCode.BACKUP_NEWER, fix: `update the agent to ${manifest.agentVersion} or newer first` },
       );
     }
     const db = new BetterSqlite3(join(unpacked, "data", "clawbox.db"), {
@@ -229,7 +230,7 @@ export function unpackBackup(
     rmSync(dir, { recursive: true, force: true });
     if (err instanceof UserError) throw err;
     throw new UserError(`this backup's content is not usable (${(err as Error).message})`, {
-      code: "E_BACKUP_DAMAGED",
+      code: ErrorCode.BACKUP_DAMAGED,
       fix: "use another copy of the backup (nothing was changed)",
     });
   }

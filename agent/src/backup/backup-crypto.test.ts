@@ -29,25 +29,25 @@ describe("backup encryption (AES-256-GCM, scrypt)", () => {
   });
 
   it("tells a wrong passphrase from a damaged file", () => {
-    expect(codeOf(() => decryptBackup(sealed, "another long passphrase"))).toBe("E_BACKUP_PASSPHRASE");
+    expect(codeOf(() => decryptBackup(sealed, "another long passphrase"))).toBe("backup_passphrase");
     for (const at of [57, sealed.length - 20, sealed.length - 1]) {
       const bad = Buffer.from(sealed);
       bad[at] = (bad[at] as number) ^ 0x80;
       expect(
         codeOf(() => decryptBackup(bad, PASS)),
         `byte ${at}`,
-      ).toBe("E_BACKUP_DAMAGED");
+      ).toBe("backup_damaged");
     }
     const nonce = Buffer.from(sealed);
     nonce[30] = (nonce[30] as number) ^ 1;
-    expect(codeOf(() => decryptBackup(nonce, PASS))).toBe("E_BACKUP_DAMAGED");
-    expect(codeOf(() => decryptBackup(sealed.subarray(0, sealed.length - 5), PASS))).toBe("E_BACKUP_DAMAGED");
+    expect(codeOf(() => decryptBackup(nonce, PASS))).toBe("backup_damaged");
+    expect(codeOf(() => decryptBackup(sealed.subarray(0, sealed.length - 5), PASS))).toBe("backup_damaged");
   });
 
   it("refuses other files and short passphrases", () => {
     expect(
       codeOf(() => decryptBackup(Buffer.from("PK\u0003\u0004 a zip file, not a backup at all"), PASS)),
-    ).toBe("E_BACKUP_FORMAT");
-    expect(codeOf(() => encryptBackup(payload, "short"))).toBe("E_BACKUP_PASSPHRASE");
+    ).toBe("backup_format");
+    expect(codeOf(() => encryptBackup(payload, "short"))).toBe("backup_passphrase");
   });
 });

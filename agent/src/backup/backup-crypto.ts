@@ -6,6 +6,7 @@ import {
   scryptSync,
   timingSafeEqual,
 } from "node:crypto";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -43,11 +44,11 @@ const SCRYPT = { logN: 17, r: 8, p: 1 };
 /** Shortest passphrase accepted for a new backup, characters (the archive may leave the device). */
 export const MIN_PASSPHRASE_LENGTH = 12;
 
-/** Throws UserError (E_BACKUP_PASSPHRASE) when `passphrase` is too short to protect a backup. */
+/** Throws UserError (`backup_passphrase`) when `passphrase` is too short to protect a backup. */
 export function checkPassphrase(passphrase: string): void {
   if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
     throw new UserError(`the backup passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`, {
-      code: "E_BACKUP_PASSPHRASE",
+      code: ErrorCode.BACKUP_PASSPHRASE,
       fix: "choose a longer passphrase (a few words are easy to remember) and keep it somewhere safe",
     });
   }
@@ -89,22 +90,22 @@ export function encryptBackup(payload: Buffer, passphrase: string): Buffer {
 
 /**
  * Decrypts and authenticates a backup. Throws UserError:
- * - E_BACKUP_FORMAT: not a clawbox backup, or a newer format version;
- * - E_BACKUP_PASSPHRASE: the passphrase does not match;
- * - E_BACKUP_DAMAGED: the passphrase matches but the content was changed or cut short.
+ * - `backup_format`: not a clawbox backup, or a newer format version;
+ * - `backup_passphrase`: the passphrase does not match;
+ * - `backup_damaged`: the passphrase matches but the content was changed or cut short.
  * Nothing is returned unless every byte checked out.
  */
 export function decryptBackup(file: Buffer, passphrase: string): Buffer {
   if (file.length < HEADER_BYTES + TAG_BYTES || !file.subarray(0, 8).equals(MAGIC)) {
     throw new UserError("this file is not a clawbox backup", {
-      code: "E_BACKUP_FORMAT",
+      code: ErrorCode.BACKUP_FORMAT,
       fix: "choose a .cbx file made by `clawbox backup create` or the dashboard",
     });
   }
   const version = file[8] as number;
   if (version !== VERSION) {
     throw new UserError(`this backup has format version ${version}; this agent reads version ${VERSION}`, {
-      code: "E_BACKUP_FORMAT",
+      code: ErrorCode.BACKUP_FORMAT,
       fix: "restore it with the agent release that made it, or a newer one",
     });
   }
@@ -114,7 +115,7 @@ export function decryptBackup(file: Buffer, passphrase: string): Buffer {
   const { key, check } = deriveKeys(passphrase, file.subarray(12, 28), logN, r, p);
   if (!timingSafeEqual(check, file.subarray(40, 56))) {
     throw new UserError("the passphrase does not match this backup", {
-      code: "E_BACKUP_PASSPHRASE",
+      code: ErrorCode.BACKUP_PASSPHRASE,
       fix: "type the passphrase that was set when the backup was made (nothing was changed)",
     });
   }
@@ -133,7 +134,7 @@ export function decryptBackup(file: Buffer, passphrase: string): Buffer {
 
 function damaged(): UserError {
   return new UserError("this backup is damaged (its content does not match its authentication tag)", {
-    code: "E_BACKUP_DAMAGED",
+    code: ErrorCode.BACKUP_DAMAGED,
     fix: "use another copy of the backup (nothing was changed)",
   });
 }

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { Database } from "better-sqlite3";
 import { writeFileAtomic } from "../config/atomic-write.js";
 import type { ClawboxConfig } from "../config/config-schema.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import {
   applyUnpackedBackup,
@@ -58,7 +59,7 @@ export class BackupService {
 
   /**
    * Makes a backup with `passphrase` or the stored one, stamped `now` (ms; default the current time).
-   * Throws UserError (E_BACKUP_NO_PASSPHRASE) when there is no passphrase.
+   * Throws UserError (`backup_no_passphrase`) when there is no passphrase.
    */
   async create(passphrase?: string, now?: number): Promise<BackupFileInfo & { pruned: string[] }> {
     const secret = passphrase ?? this.storedPassphrase();
@@ -69,13 +70,13 @@ export class BackupService {
     return listBackups(this.o.dir);
   }
 
-  /** The bytes of backup `name` (from list()); throws UserError (E_BACKUP_UNKNOWN, 404) for others. */
+  /** The bytes of backup `name` (from list()); throws UserError (`backup_unknown`, 404) for others. */
   read(name: string): Buffer {
     const found = this.list().find((b) => b.name === name);
     if (!found) {
       throw new UserError(`there is no backup named ${name}`, {
         status: 404,
-        code: "E_BACKUP_UNKNOWN",
+        code: ErrorCode.BACKUP_UNKNOWN,
         fix: "pick one from the list of backups",
       });
     }
@@ -98,7 +99,7 @@ export class BackupService {
       return readFileSync(passphraseFile(this.o.dataDir), "utf8");
     } catch {
       throw new UserError("no backup passphrase is set", {
-        code: "E_BACKUP_NO_PASSPHRASE",
+        code: ErrorCode.BACKUP_NO_PASSPHRASE,
         fix: "set one in the dashboard (Backups) or with `clawbox backup passphrase`",
       });
     }

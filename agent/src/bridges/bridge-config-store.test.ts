@@ -118,7 +118,7 @@ describe("BridgeConfigStore", () => {
     const noSecret = await rejection(
       store.put("fresh", { type: "websocket", token: "********", listenPort: 0 }),
     );
-    expect(noSecret.code).toBe("E_BRIDGE_SECRET");
+    expect(noSecret.code).toBe("bridge_secret");
     expect(noSecret.message).toBe('bridge "fresh": "token" has no stored value to keep');
     const typo = await rejection(
       store.put("fresh", { type: "websocket", token: "fresh-secret-token-01", listenPort: 0, colour: "red" }),
@@ -138,7 +138,7 @@ describe("BridgeConfigStore", () => {
     );
     expect(badPort.message).toBe('bridge "fresh": "listenPort" must be <= 65535');
     const badId = await rejection(store.put("Fresh Bridge", { type: "websocket" }));
-    expect(badId.code).toBe("E_BRIDGE_ID");
+    expect(badId.code).toBe("bridge_id");
     expect(readFileSync(file, "utf8")).toBe(before);
     expect(manager.overview().map((b) => b.id)).toEqual(["site"]);
   });

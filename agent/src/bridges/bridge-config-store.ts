@@ -1,5 +1,6 @@
 import { type Document, isMap } from "yaml";
 import { editConfigFile } from "../config/edit-config-file.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { checkBridgeId, restoreSecrets, validateBridgeEntry } from "./bridge-entry.js";
 import type { BridgeManager } from "./bridge-manager.js";
@@ -48,7 +49,7 @@ export class BridgeConfigStore {
 
   /**
    * Adds or replaces bridge `id`. Secret keys sent as "********" keep their stored value. Throws UserError:
-   * 400 E_BRIDGE_ID / E_BRIDGE_CONFIG (naming bridge and key) / E_BRIDGE_SECRET, E_CONFIG_FILE when the
+   * 400 `bridge_id` / `bridge_config` (naming bridge and key) / `bridge_secret`, `config_file_unwritable` when the
    * file cannot be read, parsed or written. Nothing is written or restarted when it throws.
    */
   put(id: string, config: unknown): Promise<BridgeChange> {
@@ -68,14 +69,14 @@ export class BridgeConfigStore {
   }
 
   /**
-   * Removes bridge `id` and stops only it. Throws UserError 404 E_BRIDGE_UNKNOWN when there is no such
-   * bridge, E_CONFIG_FILE as in `put`.
+   * Removes bridge `id` and stops only it. Throws UserError 404 `bridge_unknown` when there is no such
+   * bridge, `config_file_unwritable` as in `put`.
    */
   remove(id: string): Promise<BridgeChange> {
     return this.serial(async () => {
       if (!this.running[id]) {
         throw new UserError(`there is no bridge "${id}"`, {
-          code: "E_BRIDGE_UNKNOWN",
+          code: ErrorCode.BRIDGE_UNKNOWN,
           status: 404,
           fix: "reload the list of bridges",
         });

@@ -3,7 +3,9 @@
  * validation of a single entry with messages that name the bridge and the key, and putting back the
  * stored secrets that the API only ever shows as "********".
  */
+
 import { Ajv } from "ajv";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import {
   BRIDGE_ID_PATTERN,
@@ -44,11 +46,11 @@ export function bridgeTypeInfos(): BridgeTypeInfo[] {
   }));
 }
 
-/** Throws UserError (400 E_BRIDGE_ID) unless `id` is a valid bridge id (BRIDGE_ID_PATTERN). */
+/** Throws UserError (400 `bridge_id`) unless `id` is a valid bridge id (BRIDGE_ID_PATTERN). */
 export function checkBridgeId(id: string): void {
   if (!new RegExp(BRIDGE_ID_PATTERN).test(id)) {
     throw new UserError(`bridge id "${id}" is not allowed`, {
-      code: "E_BRIDGE_ID",
+      code: ErrorCode.BRIDGE_ID,
       fix: "use 1–64 lowercase letters, digits, '-' or '_', starting with a letter or digit (e.g. family-telegram)",
     });
   }
@@ -57,14 +59,14 @@ export function checkBridgeId(id: string): void {
 /**
  * Validates one bridge entry with the config schema's `bridges:` part (ajv, the registry's sub-schemas).
  * Returns a copy with the schema defaults filled in (what BridgeManager runs); `config` is not changed.
- * Throws UserError (400 E_BRIDGE_CONFIG) whose message names the bridge and the key, e.g.
+ * Throws UserError (400 `bridge_config`) whose message names the bridge and the key, e.g.
  * `bridge "irc-lan": unknown key "colour"`, and whose fix lists the accepted keys when one was unknown.
  */
 export function validateBridgeEntry(id: string, config: unknown): BridgeConfig {
   checkBridgeId(id);
   if (!config || typeof config !== "object" || Array.isArray(config)) {
     throw new UserError(`bridge "${id}": the settings must be an object with a "type"`, {
-      code: "E_BRIDGE_CONFIG",
+      code: ErrorCode.BRIDGE_CONFIG,
       fix: 'send {"config": {"type": "<bridge type>", …}}',
     });
   }
@@ -77,7 +79,7 @@ export function validateBridgeEntry(id: string, config: unknown): BridgeConfig {
   const type = typeof entry.type === "string" ? entry.type : "";
   const definition = getBridgeDefinition(type);
   const fail = (what: string, fix: string): never => {
-    throw new UserError(`bridge "${id}": ${what}`, { code: "E_BRIDGE_CONFIG", fix });
+    throw new UserError(`bridge "${id}": ${what}`, { code: ErrorCode.BRIDGE_CONFIG, fix });
   };
   if (!type)
     fail(
@@ -117,7 +119,7 @@ export function validateBridgeEntry(id: string, config: unknown): BridgeConfig {
 
 /**
  * For an edited entry: every secret key whose value is still "********" gets the value stored in
- * `stored` (same bridge id). Returns a new object. Throws UserError (400 E_BRIDGE_SECRET) when a
+ * `stored` (same bridge id). Returns a new object. Throws UserError (400 `bridge_secret`) when a
  * placeholder has nothing to stand for (new bridge, or the type changed).
  */
 export function restoreSecrets(
@@ -132,7 +134,7 @@ export function restoreSecrets(
     if (stored && stored.type === config.type && stored[key] !== undefined) out[key] = stored[key];
     else {
       throw new UserError(`bridge "${id}": "${key}" has no stored value to keep`, {
-        code: "E_BRIDGE_SECRET",
+        code: ErrorCode.BRIDGE_SECRET,
         fix: `type the ${key} again`,
       });
     }

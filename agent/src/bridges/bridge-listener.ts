@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { BridgeLogger } from "./types.js";
 
@@ -34,7 +35,7 @@ export class BridgeListener {
 
   /**
    * Listens on host:port. Resolves undefined when this same bridge id already listens there in this process
-   * (a connection test of a running bridge: probe only). Throws UserError `E_BRIDGE_LISTEN` when the port
+   * (a connection test of a running bridge: probe only). Throws UserError `bridge_listen` when the port
    * is taken by something else.
    */
   static async open(opts: BridgeListenerOptions): Promise<BridgeListener | undefined> {
@@ -55,7 +56,7 @@ export class BridgeListener {
         reject(
           new UserError(
             `${opts.platform} bridge "${opts.bridgeId}" cannot listen on ${key}: ${err.code ?? err.message}`,
-            { code: "E_BRIDGE_LISTEN", fix: "Choose a free listenPort or stop the program using it." },
+            { code: ErrorCode.BRIDGE_LISTEN, fix: "Choose a free listenPort or stop the program using it." },
           ),
         ),
       );

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { InferenceService } from "../inference/types.js";
 import type { ConversationStore } from "../store/conversation-store.js";
@@ -67,7 +68,7 @@ export class BridgeManager {
       const definition = getBridgeDefinition(config.type);
       if (!definition) {
         throw new UserError(`bridge "${id}" has unknown type "${config.type}"`, {
-          code: "E_BRIDGE_TYPE",
+          code: ErrorCode.BRIDGE_TYPE,
           fix: "use one of the bridge types listed in the configuration docs",
         });
       }

@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** Requests older or newer than this are refused (replay window), ms: 5 minutes (issue 4). */
+/**
+ * Requests older or newer than this are refused (replay window), ms: 5 minutes, so a captured signed request
+ * cannot be replayed later.
+ */
 export const SIGNATURE_WINDOW_MS = 5 * 60_000;
 export const TIMESTAMP_HEADER = "x-clawbox-timestamp";
 export const SIGNATURE_HEADER = "x-clawbox-signature";

@@ -1,4 +1,5 @@
 import { Ajv } from "ajv";
+import { type ErrorCode, isErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { type BridgeConfig, bridgesSchema } from "./config-schema.js";
 import { getBridgeDefinition } from "./registry.js";
@@ -33,16 +34,16 @@ export type FailureKind =
   | "listen"
   | "other";
 
-/** UserError codes the adapters use, by kind. */
-const KIND_OF_CODE: Record<string, FailureKind> = {
+/** UserError codes the adapters use, by kind (keys checked against the catalogue, error-codes.ts). */
+const KIND_OF_CODE: Partial<Record<ErrorCode, FailureKind>> = {
   bridge_bad_token: "auth",
-  E_BRIDGE_AUTH: "auth",
+  bridge_auth: "auth",
   bridge_unreachable: "unreachable",
   bridge_missing_intent: "permission",
   bridge_bad_config: "config",
-  E_BRIDGE_CONFIG: "config",
+  bridge_config: "config",
   bridge_not_registered: "not-registered",
-  E_BRIDGE_LISTEN: "listen",
+  bridge_listen: "listen",
 };
 /** Node's socket and DNS error codes (errno names) that mean "cannot reach". */
 const UNREACHABLE = new Set([
@@ -59,7 +60,8 @@ const UNREACHABLE = new Set([
 function failureKind(err: unknown): FailureKind {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
     const code = typeof e.code === "string" ? e.code : "";
-    if (KIND_OF_CODE[code]) return KIND_OF_CODE[code];
+    const kind = isErrorCode(code) ? KIND_OF_CODE[code] : undefined;
+    if (kind) return kind;
     if (UNREACHABLE.has(code)) return "unreachable";
     e = e.cause as typeof e;
   }

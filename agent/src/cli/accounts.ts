@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { configDataDir, loadConfig } from "../config/load-config.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { AdminAccounts } from "../setup/admin-accounts.js";
 import type { Role } from "../setup/sessions.js";
@@ -72,7 +73,7 @@ export function register(program: Command): void {
     const role = opts.role ?? "viewer";
     if (role !== "viewer" && role !== "admin") {
       throw new UserError(`"${role}" is not a role`, {
-        code: "E_ROLE",
+        code: ErrorCode.INVALID_ROLE,
         fix: "use --role viewer or --role admin",
       });
     }

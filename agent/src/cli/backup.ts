@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { applyUnpackedBackup, listBackups, unpackBackup } from "../backup/backup-archive.js";
 import { BackupService, backupDir } from "../backup/backup-service.js";
 import { configDataDir, loadConfig } from "../config/load-config.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { collectDeviceStatus } from "../fleet/device-status.js";
 import { formatFileSize } from "../format/bytes.js";
@@ -105,7 +106,7 @@ export function register(program: Command): void {
     const status = await collectDeviceStatus({ dataDir: c.dataDir, timeoutMs: 1_000 });
     if (status.health !== "down") {
       throw new UserError(`an agent is running on ${c.dataDir} (${status.agentUrl})`, {
-        code: "E_AGENT_RUNNING",
+        code: ErrorCode.AGENT_RUNNING,
         fix: "stop it first (sudo systemctl stop clawbox-agent), or restore from the dashboard",
       });
     }
@@ -113,7 +114,7 @@ export function register(program: Command): void {
     try {
       archive = readFileSync(file);
     } catch (err) {
-      throw new UserError(`cannot read ${file}: ${(err as Error).message}`, { code: "E_BACKUP_READ" });
+      throw new UserError(`cannot read ${file}: ${(err as Error).message}`, { code: ErrorCode.BACKUP_READ });
     }
     const unpacked = unpackBackup(archive, passphrase, c.dataDir);
     const result = applyUnpackedBackup(unpacked, c.dataDir, c.file);
@@ -126,7 +127,7 @@ export function register(program: Command): void {
 
 function noPassphrase(): UserError {
   return new UserError("no backup passphrase given", {
-    code: "E_BACKUP_NO_PASSPHRASE",
+    code: ErrorCode.BACKUP_NO_PASSPHRASE,
     fix: "pass --passphrase-file FILE (first line) or set CLAWBOX_BACKUP_PASSPHRASE",
   });
 }

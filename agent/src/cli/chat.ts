@@ -4,6 +4,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import type { ClawboxConfig } from "../config/config-schema.js";
 import { applyOverrides, configDataDir, loadConfig, parseIntFlag } from "../config/load-config.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { ChatMessage } from "../inference/types.js";
 import { modelsDir } from "../paths.js";
@@ -102,7 +103,7 @@ export function remoteBackend(client: AgentClient): ChatBackend {
 export async function localBackend(config: ClawboxConfig): Promise<ChatBackend> {
   if (!config.model) {
     throw new UserError("no agent is running and no model is given", {
-      code: "E_NO_MODEL",
+      code: ErrorCode.MODEL_NOT_LOADED,
       fix: "start the agent (`clawbox start`), or pass --model FILE.gguf (or set model: in the config)",
     });
   }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { formatFileSize } from "../format/bytes.js";
 import type { DownloadProgress } from "../models/download.js";
@@ -49,7 +50,7 @@ export function register(models: Command): void {
     .action(async (ref: string, opts: { sha256?: string; dataDir?: string }) => {
       if (opts.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(opts.sha256))
         throw new UserError(`--sha256 ${opts.sha256} is not 64 hex digits`, {
-          code: "E_USAGE",
+          code: ErrorCode.INVALID_USAGE,
           fix: "copy the full SHA-256 from the model page",
         });
       const store = await storeFor(opts.dataDir);

@@ -30,7 +30,7 @@ function withStore<T>(
  * `clawbox pairing list | approve <bridge-id> <code> | deny <bridge-id> <code> [--data-dir D] [--config F]`:
  * the owner's side of pairing. `list` prints pending codes (bridge, code, sender, expiry) and approved
  * senders; `approve` lets that sender talk to the model; `deny` drops the code. Unknown or expired codes
- * fail with a UserError (E_PAIRING_UNKNOWN) that says how to find the right one.
+ * fail with a UserError (`pairing_unknown`) that says how to find the right one.
  */
 export function register(program: Command): void {
   const group = program.command("pairing");

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config/load-config.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { detectHardware } from "../hardware/detect.js";
 import { loadProfiles, matchProfile } from "../hardware/profiles.js";
@@ -63,7 +64,7 @@ export function register(program: Command): void {
       for (const l of preferLanguages)
         if (!/^[a-z]{2}$/i.test(l))
           throw new UserError(`--lang ${l} is not a two-letter language code`, {
-            code: "E_USAGE",
+            code: ErrorCode.INVALID_USAGE,
             fix: "use e.g. --lang zh",
           });
       const options = { minTokensPerSecond, contextSize, preferLanguages, installedFiles };
@@ -89,7 +90,7 @@ function positive(value: string | undefined, flag: string, integer: boolean): nu
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)) || (integer && n < 128))
     throw new UserError(`${flag} ${value} is not a valid ${integer ? "context size" : "speed"}`, {
-      code: "E_USAGE",
+      code: ErrorCode.INVALID_USAGE,
       fix: integer
         ? `give a whole number of tokens ≥ 128, e.g. ${flag} 4096`
         : `give a positive number, e.g. ${flag} 5`,

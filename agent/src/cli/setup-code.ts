@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { configDataDir, loadConfig } from "../config/load-config.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { readSetupCode } from "../setup/setup-code.js";
 
@@ -21,7 +22,7 @@ export function register(program: Command): void {
       const code = readSetupCode(dataDir);
       if (code === null) {
         throw new UserError(`there is no setup code in ${dataDir}`, {
-          code: "E_NO_SETUP_CODE",
+          code: ErrorCode.NO_SETUP_CODE,
           fix: "setup is finished (log in to the dashboard instead), or start the agent once with this data dir",
         });
       }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { type Document, parseDocument } from "yaml";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { configValidator } from "./load-config.js";
@@ -9,13 +10,13 @@ import { configValidator } from "./load-config.js";
  * (comments, key order and the owner's other keys survive; `yaml` Document API), the whole result is
  * validated against the config schema, then written atomically with mode 0600 (the file may hold bridge
  * secrets). `what` names the change in errors, e.g. "the chosen model".
- * Throws UserError E_CONFIG_FILE ("cannot save <what> to <file>: <reason>", with a fix) when the file cannot
+ * Throws UserError `config_file_unwritable` ("cannot save <what> to <file>: <reason>", with a fix) when the file cannot
  * be read, is not YAML, the result would not be a valid config, or the write fails; nothing is written then.
  */
 export function editConfigFile(file: string, what: string, edit: (doc: Document) => void): void {
   const fail = (reason: string, cause?: unknown): never => {
     throw new UserError(`cannot save ${what} to ${file}: ${reason}`, {
-      code: "E_CONFIG_FILE",
+      code: ErrorCode.CONFIG_FILE_UNWRITABLE,
       fix: "check the config file (clawbox config show) and that the agent may write it",
       cause,
     });

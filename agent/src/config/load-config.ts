@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { DEVICE_CONFIG_PATH, resolveDataDir } from "../paths.js";
 import { type ClawboxConfig, CONFIG_SCHEMA } from "./config-schema.js";
@@ -92,7 +93,7 @@ export function parseIntFlag(flag: string, min: number, max: number): (value: st
 function checkInt(flag: string, n: number, min: number, max: number, raw: unknown = n): number {
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new UserError(`${flag} ${String(raw)} is not a whole number from ${min} to ${max}`, {
-      code: "E_FLAG",
+      code: ErrorCode.INVALID_FLAG,
       fix: `pass ${flag} with a whole number between ${min} and ${max}`,
     });
   }

@@ -44,7 +44,7 @@ describe("parseYamlText", () => {
 
   it("reports YAML syntax errors with line and column", () => {
     const err = errorOf("server:\n  port: [1,\n");
-    expect(err.code).toBe("E_YAML_SYNTAX");
+    expect(err.code).toBe("yaml_syntax");
     expect(err.message).toMatch(/config\.yaml:\d+:\d+: YAML syntax error/);
   });
 });

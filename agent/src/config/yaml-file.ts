@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /**
  * Reads a YAML file and validates it with a compiled ajv schema.
  * Returns the parsed value typed as T.
- * Throws UserError (code E_YAML_SYNTAX or E_YAML_INVALID) whose message names the file, the line,
+ * Throws UserError (code `yaml_syntax` or `yaml_invalid`) whose message names the file, the line,
  * the key path and the reason, with a fix; never a stack trace for bad input.
  */
 export function loadYamlFile<T>(file: string, validate: ValidateFunction<T>, what = "file"): T {
@@ -16,7 +17,7 @@ export function loadYamlFile<T>(file: string, validate: ValidateFunction<T>, wha
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read ${what} ${file}: ${code === "ENOENT" ? "no such file" : code}`, {
-      code: "E_FILE",
+      code: ErrorCode.FILE_ERROR,
       fix: `check the path, or create ${file}`,
       cause: err,
     });
@@ -38,7 +39,7 @@ export function parseYamlText<T>(
     const pos = e ? lineCounter.linePos(e.pos[0]) : undefined;
     throw new UserError(
       `${what} ${file}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${e?.message.split("\n")[0]}`,
-      { code: "E_YAML_SYNTAX", fix: "fix the YAML syntax at that line (indentation, quotes, colons)" },
+      { code: ErrorCode.YAML_SYNTAX, fix: "fix the YAML syntax at that line (indentation, quotes, colons)" },
     );
   }
   const value = doc.toJS() ?? {};
@@ -48,7 +49,7 @@ export function parseYamlText<T>(
     const line = lineOf(doc.contents, path, lineCounter);
     throw new UserError(
       `${what} ${file}${line ? `:${line}` : ""}: ${path.length ? path.join(".") : "(top level)"} ${describe(err)}`,
-      { code: "E_YAML_INVALID", fix: fixFor(err, path) },
+      { code: ErrorCode.YAML_INVALID, fix: fixFor(err, path) },
     );
   }
   return value;

@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { writeFileAtomic } from "../config/atomic-write.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { buildInventory, type Inventory, loadInventory } from "./inventory.js";
 
@@ -25,7 +26,7 @@ interface AnsibleList {
  * `ANSIBLE_INVENTORY_UNPARSED_FAILED=1` turns Ansible's "unable to parse" warning into an error.
  * Ansible's answer for a static inventory file is cached (see `cacheKey`): a Python start of Ansible costs
  * 0.5–5 s on the 2-core dev VM (quiet vs. loaded), more than `clawbox fleet status` itself takes for 50 hosts.
- * Throws UserError (E_INVENTORY) with Ansible's own message for an unreadable or invalid inventory.
+ * Throws UserError (`inventory`) with Ansible's own message for an unreadable or invalid inventory.
  */
 export async function readInventory(
   file: string,
@@ -48,13 +49,13 @@ export async function readInventory(
       throw new UserError(
         `cannot read inventory ${file}: only YAML inventories can be read without Ansible`,
         {
-          code: "E_INVENTORY",
+          code: ErrorCode.INVENTORY,
           fix: "install Ansible (apt install ansible) so ansible-inventory can parse it, or convert it to YAML",
         },
       );
     }
     throw new UserError(`inventory ${file}: ${ansibleMessage(e.stderr ?? String(err))}`, {
-      code: "E_INVENTORY",
+      code: ErrorCode.INVENTORY,
       fix: "fix the inventory so `ansible-inventory -i FILE --list` accepts it (see ansible/inventory.example.yml)",
     });
   }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { REPO_ROOT } from "../paths.js";
 
@@ -34,7 +35,7 @@ export function fleetUpdateArgs(req: FleetUpdateRequest): { args: string[]; cwd:
     ["release archive", req.releaseArchive, "build it with image/make-release.sh, or pass --release FILE"],
   ] as const) {
     if (!existsSync(file))
-      throw new UserError(`${what} ${file} does not exist`, { code: "E_FLEET_UPDATE", fix });
+      throw new UserError(`${what} ${file} does not exist`, { code: ErrorCode.FLEET_UPDATE, fix });
   }
   const vars: Record<string, unknown> = {
     clawbox_version: req.version,
@@ -69,7 +70,7 @@ export function runAnsiblePlaybook(
       reject(
         e.code === "ENOENT"
           ? new UserError("ansible-playbook is not installed", {
-              code: "E_NO_ANSIBLE",
+              code: ErrorCode.NO_ANSIBLE,
               fix: "install Ansible on this machine (apt-get install ansible, or pipx install ansible-core)",
             })
           : e,

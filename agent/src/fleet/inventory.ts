@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** One host of an Ansible inventory, with the connection settings Ansible would use. */
@@ -45,7 +46,7 @@ type Raw = Record<string, unknown>;
  * plus `group_vars/<group>.yml|.yaml|/` and `host_vars/<host>.yml|.yaml|/` beside the file, the way Ansible
  * does. Host name ranges such as `dev[01:50]` are expanded. Simple `{{ var }}` references in connection
  * variables are substituted from the host's variables.
- * Throws UserError (E_INVENTORY) for an unreadable file, YAML syntax errors (with the line) or a wrong shape.
+ * Throws UserError (`inventory`) for an unreadable file, YAML syntax errors (with the line) or a wrong shape.
  */
 export function loadInventory(file: string): Inventory {
   let text: string;
@@ -53,7 +54,7 @@ export function loadInventory(file: string): Inventory {
     text = readFileSync(file, "utf8");
   } catch (err) {
     throw new UserError(`cannot read inventory ${file}: ${(err as NodeJS.ErrnoException).code}`, {
-      code: "E_INVENTORY",
+      code: ErrorCode.INVENTORY,
       fix: "pass the inventory with -i FILE (see ansible/inventory.example.yml)",
       cause: err,
     });
@@ -64,7 +65,7 @@ export function loadInventory(file: string): Inventory {
   if (first) {
     const pos = lines.linePos(first.pos[0]);
     throw new UserError(`inventory ${file}:${pos.line}: YAML syntax error: ${first.message.split("\n")[0]}`, {
-      code: "E_INVENTORY",
+      code: ErrorCode.INVENTORY,
       fix: "fix the YAML at that line (indentation, colons, quotes)",
     });
   }
@@ -169,7 +170,7 @@ export function buildInventory(
 
 /**
  * Picks hosts by an Ansible-style limit: names of groups or hosts separated by `,` or `:`, `*` / `?`
- * wildcards, `!name` to exclude, `&name` to intersect. Throws UserError (E_LIMIT) when it matches nothing.
+ * wildcards, `!name` to exclude, `&name` to intersect. Throws UserError (`fleet_limit_no_match`) when it matches nothing.
  */
 export function selectHosts(inventory: Inventory, limit?: string): InventoryHost[] {
   if (!limit) return inventory.hosts;
@@ -195,7 +196,7 @@ export function selectHosts(inventory: Inventory, limit?: string): InventoryHost
   const out = inventory.hosts.filter((h) => chosen.has(h.name));
   if (out.length === 0) {
     throw new UserError(`--limit ${limit} matches no host of ${inventory.file}`, {
-      code: "E_LIMIT",
+      code: ErrorCode.FLEET_LIMIT_NO_MATCH,
       fix: `use one of the groups ${[...inventory.groups.keys()].join(", ")} or a host name`,
     });
   }
@@ -227,7 +228,7 @@ function toHost(file: string, name: string, groups: string[], vars: Raw): Invent
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UserError(`inventory ${file}: host ${name} has ansible_port ${portText}, not a TCP port`, {
-      code: "E_INVENTORY",
+      code: ErrorCode.INVENTORY,
       fix: "set ansible_port to a number from 1 to 65535",
     });
   }
@@ -252,7 +253,7 @@ function substitute(value: string, vars: Raw, file: string, host: string, key: s
       throw new UserError(
         `inventory ${file}: host ${host} ${key} uses ${whole}, which clawbox cannot evaluate`,
         {
-          code: "E_INVENTORY",
+          code: ErrorCode.INVENTORY,
           fix: "use a plain value or a reference to another variable ({{ name }}) for connection settings",
         },
       );
@@ -276,7 +277,7 @@ function readVarsDir(base: string, inventoryFile: string): Raw {
     const doc = parseDocument(readFileSync(f, "utf8"));
     if (doc.errors.length > 0) {
       throw new UserError(`${f} (vars of inventory ${inventoryFile}): YAML syntax error`, {
-        code: "E_INVENTORY",
+        code: ErrorCode.INVENTORY,
         fix: "fix the YAML syntax of that file",
       });
     }
@@ -300,7 +301,7 @@ function isObject(v: unknown): v is Raw {
 
 function shapeError(file: string, path: string, want: string): UserError {
   return new UserError(`inventory ${file}: ${path} must be ${want}`, {
-    code: "E_INVENTORY",
+    code: ErrorCode.INVENTORY,
     fix: "follow Ansible's YAML inventory layout (see ansible/inventory.example.yml)",
   });
 }

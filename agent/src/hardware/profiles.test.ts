@@ -127,7 +127,7 @@ describe("loadProfiles", () => {
     const empty = join(tmp, "empty");
     mkdirSync(join(empty, "profiles"), { recursive: true });
     copyFileSync(join(hardwareProfilesDir({}), "profile.schema.json"), join(empty, "profile.schema.json"));
-    expect(errorOf(() => loadProfiles(empty)).code).toBe("E_PROFILES");
+    expect(errorOf(() => loadProfiles(empty)).code).toBe("profiles_invalid");
   });
 });
 
@@ -176,7 +176,7 @@ describe("matchProfile", () => {
   it("throws a UserError for an architecture without profiles", () => {
     const riscv = { ...fixture("raspberry-pi-4-4gb"), arch: "riscv64", board: "StarFive VisionFive 2" };
     const err = errorOf(() => matchProfile(riscv, profiles));
-    expect(err.code).toBe("E_NO_PROFILE");
+    expect(err.code).toBe("no_profile");
     expect(err.message).toMatch(
       /no device profile matches this riscv64 machine.*profiles exist for: arm64, x64/,
     );

@@ -3,6 +3,7 @@ import { basename, extname, join } from "node:path";
 import { Ajv } from "ajv";
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { loadYamlFile } from "../config/yaml-file.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { hardwareProfilesDir } from "../paths.js";
 import type { DeviceProfile } from "./profile-types.js";
@@ -27,7 +28,7 @@ export function loadProfiles(dir: string = hardwareProfilesDir()): DeviceProfile
     schema = JSON.parse(readFileSync(schemaFile, "utf8")) as object;
   } catch (err) {
     throw new UserError(`cannot read the device profile schema ${schemaFile}: ${(err as Error).message}`, {
-      code: "E_PROFILES",
+      code: ErrorCode.PROFILES_INVALID,
       fix: "set CLAWBOX_PROFILES_DIR to the hardware-profiles folder of the clawbox release",
       cause: err,
     });
@@ -44,7 +45,7 @@ export function loadProfiles(dir: string = hardwareProfilesDir()): DeviceProfile
   }
   if (files.length === 0) {
     throw new UserError(`no device profiles in ${profilesDir}`, {
-      code: "E_PROFILES",
+      code: ErrorCode.PROFILES_INVALID,
       fix: "set CLAWBOX_PROFILES_DIR to the hardware-profiles folder of the clawbox release",
     });
   }
@@ -55,14 +56,14 @@ export function loadProfiles(dir: string = hardwareProfilesDir()): DeviceProfile
     const id = basename(f, extname(f));
     if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) {
       throw new UserError(`device profile ${file}: file name "${f}" is not a valid profile id`, {
-        code: "E_PROFILES",
+        code: ErrorCode.PROFILES_INVALID,
         fix: "rename it to lower-case letters, digits and dashes, e.g. raspberry-pi-5.yaml",
       });
     }
     const seen = byId.get(id);
     if (seen) {
       throw new UserError(`device profile ${file}: id "${id}" is already defined by ${seen}`, {
-        code: "E_PROFILES",
+        code: ErrorCode.PROFILES_INVALID,
         fix: "keep only one of the two files",
       });
     }
@@ -79,7 +80,7 @@ function checkSemantics(file: string, p: Omit<DeviceProfile, "id">): void {
   const fail = (path: (string | number)[], reason: string, fix: string): never => {
     const line = lineOf(file, path);
     throw new UserError(`device profile ${file}${line ? `:${line}` : ""}: ${path.join(".")} ${reason}`, {
-      code: "E_YAML_INVALID",
+      code: ErrorCode.YAML_INVALID,
       fix,
     });
   };
@@ -183,7 +184,7 @@ export function profileMatches(profile: DeviceProfile, report: HardwareReport): 
  * Picks the profile for a report: the highest `priority` among those whose every match condition holds
  * (ties: first by id). Returns it with `why`, a sentence naming the conditions that matched and the runner-up.
  * Generic fallbacks (x86-cpu, generic-arm64) match on arch alone, so every arm64/x64 report gets a profile.
- * Throws UserError (E_NO_PROFILE) when no profile matches, e.g. an architecture without profiles (riscv64).
+ * Throws UserError (`no_profile`) when no profile matches, e.g. an architecture without profiles (riscv64).
  */
 export function matchProfile(
   report: HardwareReport,
@@ -199,7 +200,7 @@ export function matchProfile(
     throw new UserError(
       `no device profile matches this ${report.arch} machine (board ${JSON.stringify(report.board)}, CPU "${report.cpu.model}"); profiles exist for: ${archs}`,
       {
-        code: "E_NO_PROFILE",
+        code: ErrorCode.NO_PROFILE,
         fix: `add a profile with match.arch [${report.arch}] under hardware-profiles/profiles/, or run clawbox on ${archs}`,
       },
     );

@@ -44,7 +44,7 @@ describe("validateHardwareReport", () => {
     const r = pi5();
     r.cpu.physicalCores = "four";
     const err = errorOf(() => validateHardwareReport(r, "hardware report pi.json"));
-    expect(err.code).toBe("E_HARDWARE_REPORT");
+    expect(err.code).toBe("hardware_report");
     expect(err.message).toBe("hardware report pi.json: cpu.physicalCores must be integer");
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import { distance } from "fastest-levenshtein";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { HardwareReport } from "./types.js";
 
@@ -100,7 +101,7 @@ const validate = new Ajv({
  * optional keys filled in (the object is completed in place).
  * Unknown keys are kept; each is passed to `warn` ("hardware report r.json: cpu.socket is not a key clawbox
  * reads; kept"), unless it is a likely misspelling of a known key, which throws.
- * Throws UserError (code E_HARDWARE_REPORT) naming the first wrong field, e.g.
+ * Throws UserError (code `hardware_report`) naming the first wrong field, e.g.
  * "hardware report report.json: cpu.physicalCores must be integer"; `what` names the source in the message.
  */
 export function validateHardwareReport(
@@ -115,7 +116,7 @@ export function validateHardwareReport(
   for (const unknown of unknownKeys(value, hardwareReportSchema, "")) {
     if (unknown.nearest)
       throw new UserError(`${what}: ${unknown.path} is not a known field`, {
-        code: "E_HARDWARE_REPORT",
+        code: ErrorCode.HARDWARE_REPORT,
         fix: `did you mean ${unknown.nearest}? Rename the key (see agent/src/hardware/types.ts)`,
       });
     warn(`${what}: ${unknown.path} is not a key clawbox reads; kept`);
@@ -140,7 +141,7 @@ export function loadHardwareReport(file: string, warn?: (message: string) => voi
     text = readFileSync(file, "utf8");
   } catch (err) {
     throw new UserError(`cannot read hardware report ${file}: ${(err as NodeJS.ErrnoException).code}`, {
-      code: "E_FILE",
+      code: ErrorCode.FILE_ERROR,
       fix: "check the path; create one with `clawbox detect --json > report.json`",
       cause: err,
     });
@@ -150,7 +151,7 @@ export function loadHardwareReport(file: string, warn?: (message: string) => voi
     value = JSON.parse(text);
   } catch (err) {
     throw new UserError(`hardware report ${file} is not valid JSON: ${(err as Error).message}`, {
-      code: "E_HARDWARE_REPORT",
+      code: ErrorCode.HARDWARE_REPORT,
       fix: "write it with `clawbox detect --json > report.json` or fix the JSON syntax",
       cause: err,
     });
@@ -160,7 +161,7 @@ export function loadHardwareReport(file: string, warn?: (message: string) => voi
 
 function invalid(what: string, field: string, reason: string): UserError {
   return new UserError(`${what}: ${field} ${reason}`, {
-    code: "E_HARDWARE_REPORT",
+    code: ErrorCode.HARDWARE_REPORT,
     fix: `correct ${field} (see agent/src/hardware/types.ts), or regenerate the report with \`clawbox detect --json\``,
   });
 }

@@ -62,9 +62,9 @@ describe("backend chain: routing.localOnly", () => {
     const service = chain({ localOnly: true, fallback: ["local", "remote:emu"] });
     // no local model: the remote in the fallback list would be next, but it must not be used
     expect(service.model).toBeNull();
-    expect((await rejection(service.complete(request()))).code).toBe("E_NO_MODEL");
+    expect((await rejection(service.complete(request()))).code).toBe("model_not_loaded");
     const refused = await rejection(service.load(remoteLoadSpec("remote:emu") as never));
-    expect(refused.code).toBe("E_LOCAL_ONLY");
+    expect(refused.code).toBe("local_only");
     expect(refused.status).toBe(403);
     expect(refused.fix).toContain("localOnly: false");
     // with a local model the answer is local
@@ -110,7 +110,7 @@ describe("backend chain: remote backends", () => {
     const service = chain({ localOnly: false, fallback: ["local"] }, backends(emulator.url, "wrong"));
     await loadLocal(service);
     const err = await rejection(service.load(remoteLoadSpec("remote:emu") as never));
-    expect(err.code).toBe("E_REMOTE_AUTH");
+    expect(err.code).toBe("remote_auth");
     expect(err.message).toContain('"emu"');
     expect(err.message).not.toContain("wrong");
     expect(err.fix).toContain("backends.emu.token");
@@ -121,7 +121,7 @@ describe("backend chain: remote backends", () => {
   it("names an unknown backend and the ones that exist", async () => {
     const service = chain({ localOnly: false, fallback: ["local"] });
     const err = await rejection(service.load(remoteLoadSpec("remote:nope") as never));
-    expect(err.code).toBe("E_UNKNOWN_BACKEND");
+    expect(err.code).toBe("unknown_backend");
     expect(err.fix).toContain("remote:emu");
   });
 
@@ -139,7 +139,7 @@ describe("backend chain: remote backends", () => {
     await service.load(remoteLoadSpec("remote:emu") as never);
     await emulator.close();
     const err = await rejection(service.complete(request()));
-    expect(err.code).toBe("E_REMOTE_UNREACHABLE");
+    expect(err.code).toBe("remote_unreachable");
     expect(err.message).toMatch(
       /remote backend "emu" \(http:\/\/127\.0\.0\.1:\d+\/v1\) could not be reached: ECONNREFUSED/,
     );
@@ -150,7 +150,7 @@ describe("backend chain: remote backends", () => {
     const service = chain({ localOnly: false, fallback: ["remote:emu", "local"] });
     await emulator.close();
     const err = await rejection(service.complete(request()));
-    expect(err.code).toBe("E_NO_BACKEND");
+    expect(err.code).toBe("no_backend");
     expect(err.message).toContain("remote:emu: remote backend");
     expect(err.message).toContain("local: No model is loaded yet.");
   });

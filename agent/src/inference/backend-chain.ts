@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { RemoteBackendConfig, RoutingConfig } from "../config/backends-schema.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { RemoteBackend } from "./remote-backend.js";
 import type {
@@ -22,13 +23,13 @@ export interface BackendChainOptions {
 }
 
 /** Errors after which the next backend is tried (nothing was generated yet; another backend may answer). */
-const FALLBACK_CODES = new Set([
-  "E_NO_MODEL",
-  "E_BUSY",
-  "E_MODEL_LOAD",
-  "E_REMOTE_UNREACHABLE",
-  "E_REMOTE_AUTH",
-  "E_REMOTE_FAILED",
+const FALLBACK_CODES = new Set<ErrorCode>([
+  ErrorCode.MODEL_NOT_LOADED,
+  ErrorCode.BUSY,
+  ErrorCode.MODEL_LOAD_FAILED,
+  ErrorCode.REMOTE_UNREACHABLE,
+  ErrorCode.REMOTE_AUTH,
+  ErrorCode.REMOTE_FAILED,
 ]);
 
 /**
@@ -38,7 +39,7 @@ const FALLBACK_CODES = new Set([
  *
  * Privacy rule "no prompt leaves the device unless the owner said so" is enforced here and only here: with
  * `routing.localOnly` (the default) no RemoteBackend object is ever created, so no code path can send a
- * prompt anywhere; switching to a remote is refused with E_LOCAL_ONLY (403).
+ * prompt anywhere; switching to a remote is refused with `local_only` (403).
  */
 export function createBackendChain(opts: BackendChainOptions): InferenceService {
   return new BackendChain(opts);
@@ -98,8 +99,8 @@ class BackendChain implements InferenceService {
   /**
    * A local spec loads on the engine (hot switch) and makes `local` the backend in use; `spec.remote` checks
    * that the remote answers with its token (GET /models) and makes it the backend in use, without unloading
-   * the local model (it stays ready as a fallback). Throws E_LOCAL_ONLY (403) under routing.localOnly,
-   * E_UNKNOWN_BACKEND (404) for a name not in `backends:`, or the remote's E_REMOTE_* error.
+   * the local model (it stays ready as a fallback). Throws `local_only` (403) under routing.localOnly,
+   * `unknown_backend` (404) for a name not in `backends:`, or the remote's remote_* error.
    */
   async load(spec: ModelLoadSpec): Promise<LoadedModelInfo> {
     if (spec.remote === undefined) {
@@ -111,7 +112,7 @@ class BackendChain implements InferenceService {
       throw new UserError(
         `remote:${spec.remote} cannot be used: routing.localOnly is on, so no prompt leaves this device`,
         {
-          code: "E_LOCAL_ONLY",
+          code: ErrorCode.LOCAL_ONLY,
           status: 403,
           fix: "set `routing: {localOnly: false}` in the config file and restart the agent to allow remote backends",
         },
@@ -121,7 +122,7 @@ class BackendChain implements InferenceService {
     if (!remote) {
       const known = [...this.remotes.keys()];
       throw new UserError(`there is no remote backend named "${spec.remote}"`, {
-        code: "E_UNKNOWN_BACKEND",
+        code: ErrorCode.UNKNOWN_BACKEND,
         status: 404,
         fix: known.length
           ? `use one of: ${known.map((n) => `remote:${n}`).join(", ")}`
@@ -138,7 +139,7 @@ class BackendChain implements InferenceService {
    * Tries the backends in order (in use, then routing.fallback). A backend that fails before its first
    * token with a "cannot answer" error (no model, busy, unreachable, refused, failed) hands over to the
    * next; once text has streamed, or for a cancel/timeout/bad request, the error is the caller's. When
-   * every backend failed, throws one UserError listing each backend's reason (E_NO_BACKEND, 503) — or
+   * every backend failed, throws one UserError listing each backend's reason (`no_backend`, 503) — or
    * the single backend's own error when only one was tried.
    */
   async complete(req: CompletionRequest): Promise<CompletionResult> {
@@ -176,7 +177,7 @@ class BackendChain implements InferenceService {
     throw new UserError(
       `no backend could answer: ${failures.map((f) => `${f.ref}: ${(f.err as Error).message}`).join("; ")}`,
       {
-        code: "E_NO_BACKEND",
+        code: ErrorCode.NO_BACKEND,
         status: 503,
         fix: "load a local model (`clawbox models use <id>`) or start the remote backend; see routing.fallback in the config",
       },

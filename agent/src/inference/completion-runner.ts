@@ -6,6 +6,7 @@ import {
   type LlamaGrammar,
   type Token,
 } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { renderPromptTokens, toChatHistory } from "./chat-format.js";
 import type { ModelSlot, SequenceLease } from "./model-slot.js";
@@ -23,7 +24,7 @@ export interface RunCompletionInput {
   messages: readonly ChatMessage[];
   /** Tokens to generate at most (already clamped so prompt + maxTokens fits the context). */
   maxTokens: number;
-  /** Aborted by the queue on cancel or timeout; `reason` is the UserError (E_CANCELLED / E_TIMEOUT). */
+  /** Aborted by the queue on cancel or `timeout`; `reason` is the UserError (`cancelled` / timeout). */
   signal: AbortSignal;
   /** `performance.now()` when the request entered the queue, ms. */
   enqueuedAt: number;
@@ -62,7 +63,7 @@ export interface RunCompletionOutput {
  * samplingOptions documents.
  *
  * Returns finishReason "tool_calls" with `toolCalls` when the model called tools, "length" at maxTokens,
- * "cancelled" when the caller's signal aborted (with the text so far), else "stop". Throws the queue's E_TIMEOUT UserError when the time limit aborted it, and rethrows
+ * "cancelled" when the caller's signal aborted (with the text so far), else "stop". Throws the queue's `timeout` UserError when the time limit aborted it, and rethrows
  * llama.cpp errors as they are.
  */
 export async function runCompletion(input: RunCompletionInput): Promise<RunCompletionOutput> {
@@ -156,5 +157,5 @@ export async function runCompletion(input: RunCompletionInput): Promise<RunCompl
 }
 
 function isTimeout(reason: unknown): reason is UserError {
-  return reason instanceof UserError && reason.code === "E_TIMEOUT";
+  return reason instanceof UserError && reason.code === ErrorCode.TIMEOUT;
 }

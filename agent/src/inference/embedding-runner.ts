@@ -1,3 +1,4 @@
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { ModelSlot } from "./model-slot.js";
 import type { EmbeddingResult } from "./types.js";
@@ -30,7 +31,7 @@ export async function runEmbedding(
       if (tokens > slot.contextSize) {
         throw new UserError(
           `input[${index}] is ${tokens} tokens, more than the context size of ${slot.contextSize} tokens`,
-          { status: 400, code: "context_length_exceeded", fix: "split the text into shorter inputs" },
+          { status: 400, code: ErrorCode.CONTEXT_LENGTH_EXCEEDED, fix: "split the text into shorter inputs" },
         );
       }
       promptTokens += tokens;

@@ -67,7 +67,7 @@ describe("inference engine: fair queue", () => {
     const queued = service.complete(request("b", { signal: controller.signal }));
     expect(service.stats().queueDepth).toBe(1);
     controller.abort();
-    await expect(queued).rejects.toMatchObject({ code: "E_CANCELLED" });
+    await expect(queued).rejects.toMatchObject({ code: "cancelled" });
     expect(service.stats().queueDepth).toBe(0);
     const first = await running;
     expect(first.finishReason).toBe("length");
@@ -99,28 +99,28 @@ describe("inference engine: fair queue", () => {
   it("times out a request that is still running, and one that is still waiting", async () => {
     const slow = service.complete(request("a", { maxTokens: 100, timeoutMs: 50, onText: () => busyWait(5) }));
     const waiting = service.complete(request("b", { timeoutMs: 10 }));
-    await expect(waiting).rejects.toMatchObject({ code: "E_TIMEOUT", status: 504 });
-    await expect(slow).rejects.toMatchObject({ code: "E_TIMEOUT", status: 504 });
+    await expect(waiting).rejects.toMatchObject({ code: "timeout", status: 504 });
+    await expect(slow).rejects.toMatchObject({ code: "timeout", status: 504 });
     expect(service.stats().activeRequests).toBe(0);
   });
 
-  it("refuses requests beyond the queue cap with E_BUSY", async () => {
+  it("refuses requests beyond the queue cap with busy", async () => {
     const first = service.complete(request("first", { maxTokens: 60 }));
     const waiting = ["b", "c", "d", "e", "f", "g", "h", "i"].map((id) => service.complete(request(id)));
     expect(service.stats().queueDepth).toBe(8);
-    await expect(service.complete(request("j"))).rejects.toMatchObject({ code: "E_BUSY", status: 503 });
+    await expect(service.complete(request("j"))).rejects.toMatchObject({ code: "busy", status: 503 });
     const results = await Promise.all([first, ...waiting]);
     expect(results.map((r) => r.completionTokens)).toEqual([60, 8, 8, 8, 8, 8, 8, 8, 8]);
   });
 
   it("close() cancels queued work and refuses new requests", async () => {
     const running = service.complete(request("a", { maxTokens: 100 }));
-    const queued = expect(service.complete(request("b"))).rejects.toMatchObject({ code: "E_CLOSED" });
+    const queued = expect(service.complete(request("b"))).rejects.toMatchObject({ code: "engine_closed" });
     await service.close();
     await queued;
     const first = await running;
     expect(["cancelled", "length"]).toContain(first.finishReason);
-    await expect(service.complete(request("c"))).rejects.toMatchObject({ code: "E_CLOSED" });
+    await expect(service.complete(request("c"))).rejects.toMatchObject({ code: "engine_closed" });
     expect(service.model).toBeNull();
   });
 });

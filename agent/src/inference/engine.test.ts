@@ -190,20 +190,20 @@ describe("inference engine: completions", () => {
     try {
       const messages: ChatMessage[] = [{ role: "user", content: "hi" }];
       await expect(service.complete({ conversationId: "x", messages })).rejects.toMatchObject({
-        code: "E_NO_MODEL",
+        code: "model_not_loaded",
         status: 503,
       });
       expect(() => service.countTokens("hi")).toThrow(UserError);
       await service.load(spec());
       await expect(service.complete({ conversationId: "", messages })).rejects.toMatchObject({
-        code: "E_BAD_REQUEST",
+        code: "invalid_request",
       });
       await expect(service.complete({ conversationId: "x", messages: [] })).rejects.toMatchObject({
-        code: "E_BAD_REQUEST",
+        code: "invalid_request",
       });
       await expect(
         service.complete({ conversationId: "x", messages: [{ role: "user", content: "word ".repeat(600) }] }),
-      ).rejects.toMatchObject({ code: "E_CONTEXT_OVERFLOW" });
+      ).rejects.toMatchObject({ code: "context_length_exceeded" });
       expect(service.countTokens("")).toBe(0);
       expect(service.countTokens("Once upon a time there was")).toBeGreaterThan(
         service.countTokens("Once upon"),
@@ -260,7 +260,7 @@ describe("inference engine: loading and hot switch", () => {
       const loaded = await service.load(spec({ id: "good" }));
       const missing = join(scratch, "missing.gguf");
       await expect(service.load(spec({ id: "x", path: missing }))).rejects.toMatchObject({
-        code: "E_MODEL_NOT_FOUND",
+        code: "model_not_found",
         message: expect.stringContaining(missing),
       });
       const text = join(scratch, "notes.gguf");
@@ -268,18 +268,18 @@ describe("inference engine: loading and hot switch", () => {
       const invalid = service.load(spec({ id: "x", path: text }));
       await expect(invalid).rejects.toBeInstanceOf(UserError);
       await expect(invalid).rejects.toMatchObject({
-        code: "E_MODEL_INVALID",
+        code: "model_invalid",
         message: expect.stringContaining(text),
       });
       const truncated = join(scratch, "truncated.gguf");
       const bytes = await readFile(generatedPath);
       await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
       await expect(service.load(spec({ id: "x", path: truncated }))).rejects.toMatchObject({
-        code: "E_MODEL_INVALID",
+        code: "model_invalid",
         message: expect.stringMatching(/truncated/),
       });
       await expect(service.load(spec({ id: "x", threads: 0 }))).rejects.toMatchObject({
-        code: "E_MODEL_SPEC",
+        code: "invalid_model_spec",
       });
 
       expect(service.model?.id).toBe("good");
@@ -306,7 +306,7 @@ describe("inference engine: loading and hot switch", () => {
     try {
       await service.load(spec({ id: "good" }));
       await expect(service.load(spec({ id: "broken", path: broken }))).rejects.toMatchObject({
-        code: "E_MODEL_LOAD",
+        code: "model_load_failed",
         status: 422,
         message: expect.stringContaining(broken),
       });

@@ -1,5 +1,6 @@
 import type { Llama, Token } from "node-llama-cpp";
 import type { Logger } from "pino";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { renderPromptTokens, toChatHistory } from "./chat-format.js";
 import { runCompletion } from "./completion-runner.js";
@@ -34,7 +35,7 @@ export interface InferenceServiceOptions {
    * loaded with `spec.parallel` runs that many at once, decoded together in one batch.
    */
   concurrency?: number;
-  /** Requests allowed to wait before E_BUSY (default 64). */
+  /** Requests allowed to wait before `busy` (default 64). */
   maxQueued?: number;
   /** maxTokens when a request gives none (default 512; always capped at half the context size). */
   defaultMaxTokens?: number;
@@ -59,7 +60,7 @@ export function createInferenceService(opts: InferenceServiceOptions = {}): Infe
 
 function noModelError(): UserError {
   return new UserError("No model is loaded yet.", {
-    code: "E_NO_MODEL",
+    code: ErrorCode.MODEL_NOT_LOADED,
     status: 503,
     fix: "Pick a model in the setup wizard or run `clawbox models use <id>`.",
   });
@@ -67,7 +68,7 @@ function noModelError(): UserError {
 
 function closedError(): UserError {
   return new UserError("The inference engine is shutting down.", {
-    code: "E_CLOSED",
+    code: ErrorCode.ENGINE_CLOSED,
     status: 503,
     fix: "Retry once the agent has restarted.",
   });
@@ -75,7 +76,7 @@ function closedError(): UserError {
 
 function badRequest(why: string): UserError {
   return new UserError(`Invalid completion request: ${why}.`, {
-    code: "E_BAD_REQUEST",
+    code: ErrorCode.INVALID_REQUEST,
     status: 400,
     fix: "Send a non-empty conversationId and messages with role system/user/assistant and string content.",
   });

@@ -70,7 +70,7 @@ describe("FairQueue", () => {
     const waiting = q.enqueue("b", gate(log, "second").task, { signal: controller.signal });
     expect(q.queued).toBe(1);
     controller.abort();
-    await expect(waiting).rejects.toMatchObject({ code: "E_CANCELLED", status: 499 });
+    await expect(waiting).rejects.toMatchObject({ code: "cancelled", status: 499 });
     expect(q.queued).toBe(0);
     first.open();
     await running;
@@ -99,23 +99,23 @@ describe("FairQueue", () => {
     );
     await tick();
     controller.abort();
-    await expect(result).resolves.toBe("stopped: E_CANCELLED");
+    await expect(result).resolves.toBe("stopped: cancelled");
   });
 
-  it("times out a job that waits too long with E_TIMEOUT", async () => {
+  it("times out a job that waits too long with timeout", async () => {
     const q = new FairQueue();
     const log: string[] = [];
     const blocker = gate(log, "blocker");
     const running = q.enqueue("a", blocker.task);
     const late = q.enqueue("b", gate(log, "late").task, { timeoutMs: 20 });
-    await expect(late).rejects.toMatchObject({ code: "E_TIMEOUT", status: 504 });
+    await expect(late).rejects.toMatchObject({ code: "timeout", status: 504 });
     expect(q.queued).toBe(0);
     blocker.open();
     await running;
     expect(log).toEqual(["blocker"]);
   });
 
-  it("aborts a running job's signal with E_TIMEOUT when its time runs out", async () => {
+  it("aborts a running job's signal with timeout when its time runs out", async () => {
     const q = new FairQueue();
     const reason = await q.enqueue(
       "a",
@@ -123,15 +123,15 @@ describe("FairQueue", () => {
         new Promise<string>((resolve) => signal.addEventListener("abort", () => resolve(signal.reason.code))),
       { timeoutMs: 20 },
     );
-    expect(reason).toBe("E_TIMEOUT");
+    expect(reason).toBe("timeout");
   });
 
-  it("refuses work beyond the queue cap with E_BUSY", async () => {
+  it("refuses work beyond the queue cap with busy", async () => {
     const q = new FairQueue({ maxQueued: 2 });
     const log: string[] = [];
     const g = gate(log, "run");
     const all = [q.enqueue("a", g.task), q.enqueue("b", g.task), q.enqueue("c", g.task)];
-    await expect(q.enqueue("d", g.task)).rejects.toMatchObject({ code: "E_BUSY", status: 503 });
+    await expect(q.enqueue("d", g.task)).rejects.toMatchObject({ code: "busy", status: 503 });
     g.open();
     await Promise.all(all);
   });
@@ -158,7 +158,7 @@ describe("FairQueue", () => {
     q.resume();
     await tick();
     expect(log).toEqual(["first", "second"]);
-    q.cancelAll(new UserError("closing", { code: "E_CLOSED" }));
+    q.cancelAll(new UserError("closing", { code: "engine_closed" }));
     expect(second.signal()?.aborted).toBe(true);
     second.open();
     await expect(p2).resolves.toBe("second");

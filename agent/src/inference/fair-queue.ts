@@ -1,22 +1,23 @@
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** Knobs of a {@link FairQueue}. */
 export interface FairQueueOptions {
   /** Jobs running at once (one per key at most). Default 1: one generation at a time on small devices. */
   concurrency?: number;
-  /** Jobs allowed to wait; one more is refused with E_BUSY (503). Default 64. */
+  /** Jobs allowed to wait; one more is refused with `busy` (503). Default 64. */
   maxQueued?: number;
 }
 
 /** Per-job options. */
 export interface EnqueueOptions {
-  /** Aborting it removes a waiting job at once (E_CANCELLED) or aborts a running job's signal. */
+  /** Aborting it removes a waiting job at once (`cancelled`) or aborts a running job's signal. */
   signal?: AbortSignal;
-  /** Whole-job time limit in ms, waiting + running; then E_TIMEOUT (504). Undefined or ≤ 0: none. */
+  /** Whole-job time limit in ms, waiting + running; then `timeout` (504). Undefined or ≤ 0: none. */
   timeoutMs?: number;
 }
 
-/** The job body. `signal` aborts on caller cancel or timeout; its `reason` is the UserError (E_CANCELLED / E_TIMEOUT). */
+/** The job body. `signal` aborts on caller cancel or `timeout`; its `reason` is the UserError (`cancelled` / timeout). */
 export type QueueTask<T> = (signal: AbortSignal) => Promise<T>;
 
 interface Job {
@@ -33,7 +34,7 @@ interface Job {
 /** UserError for a job cancelled by its caller (HTTP 499, "client closed request"). */
 export function cancelledError(): UserError {
   return new UserError("The request was cancelled.", {
-    code: "E_CANCELLED",
+    code: ErrorCode.CANCELLED,
     status: 499,
     fix: "Nothing to do; send the request again if you still want an answer.",
   });
@@ -42,7 +43,7 @@ export function cancelledError(): UserError {
 /** UserError for a job that ran past its time limit (HTTP 504). */
 export function timeoutError(timeoutMs: number): UserError {
   return new UserError(`The request did not finish within its time limit of ${timeoutMs} ms.`, {
-    code: "E_TIMEOUT",
+    code: ErrorCode.TIMEOUT,
     status: 504,
     fix: "Ask for fewer tokens (max_tokens), send a shorter conversation, or raise the timeout.",
   });
@@ -54,8 +55,8 @@ export function timeoutError(timeoutMs: number): UserError {
  * one whose last start is oldest (never-started keys first, ties by arrival), so a conversation that queued
  * ten requests cannot starve one that queued a single request.
  *
- * Errors (all UserError): E_BUSY 503 when `maxQueued` jobs already wait, E_CANCELLED 499 when the caller's
- * signal aborts a waiting job, E_TIMEOUT 504 when a waiting job's time runs out. A running job is never
+ * Errors (all UserError): `busy` 503 when `maxQueued` jobs already wait, `cancelled` 499 when the caller's
+ * signal aborts a waiting job, `timeout` 504 when a waiting job's time runs out. A running job is never
  * rejected by the queue: its signal is aborted (reason = that UserError) and the task decides what to return.
  */
 export class FairQueue {
@@ -89,14 +90,14 @@ export class FairQueue {
 
   /**
    * Queues `task` under `key` and resolves/rejects with its outcome.
-   * Throws (rejects) E_BUSY, E_CANCELLED or E_TIMEOUT as described on the class.
+   * Throws (rejects) `busy`, `cancelled` or `timeout` as described on the class.
    */
   enqueue<T>(key: string, task: QueueTask<T>, opts: EnqueueOptions = {}): Promise<T> {
     if (opts.signal?.aborted) return Promise.reject(cancelledError());
     if (this.waiting >= this.maxQueued) {
       return Promise.reject(
         new UserError(`The assistant is busy: ${this.waiting} requests are already waiting.`, {
-          code: "E_BUSY",
+          code: ErrorCode.BUSY,
           status: 503,
           fix: "Retry in a few seconds.",
         }),

@@ -84,13 +84,13 @@ describe("fitHistory with the model's own tokenizer and chat format", () => {
     expect(second.messages).toEqual(b);
   });
 
-  it("throws E_CONTEXT_OVERFLOW when the last message alone does not fit", () => {
+  it("throws context_length_exceeded when the last message alone does not fit", () => {
     const messages: ChatMessage[] = [
       { role: "system", content: "Be brief." },
       { role: "user", content: "word ".repeat(400) },
     ];
     expect(() => fitHistory({ messages, budget: 100, countTokens: count })).toThrow(
-      expect.objectContaining({ code: "E_CONTEXT_OVERFLOW", status: 400 }),
+      expect.objectContaining({ code: "context_length_exceeded", status: 400 }),
     );
   });
 });

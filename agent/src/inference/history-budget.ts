@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { ChatMessage } from "./types.js";
 
@@ -50,7 +51,7 @@ function anchorOf(m: ChatMessage | undefined): string {
  * always starts on a user message when there is one), so prompt tokens ≤ `budget` however long the
  * conversation grows. Costs O(log n) renderings when trimming, one otherwise.
  *
- * Throws UserError E_CONTEXT_OVERFLOW (400) when the system messages plus the last message alone exceed
+ * Throws UserError `context_length_exceeded` (400) when the system messages plus the last message alone exceed
  * the budget.
  */
 export function fitHistory(input: FitHistoryInput): FittedHistory {
@@ -119,7 +120,7 @@ function overflow(needed: number, budget: number): UserError {
   return new UserError(
     `The system prompt and the last message need ${needed} tokens, but only ${budget} fit in the context next to the reply.`,
     {
-      code: "E_CONTEXT_OVERFLOW",
+      code: ErrorCode.CONTEXT_LENGTH_EXCEEDED,
       status: 400,
       fix: "Send a shorter message or system prompt, ask for fewer tokens (max_tokens), or load the model with a larger context size.",
     },

@@ -1,4 +1,5 @@
 import type { GbnfJsonSchema } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -133,7 +134,7 @@ function checkType(value: unknown, node: Record<string, unknown>, path: string, 
 function unsupported(param: string, message: string): UserError {
   return new UserError(message, {
     status: 400,
-    code: "unsupported_schema",
+    code: ErrorCode.UNSUPPORTED_SCHEMA,
     fix: `remove or rewrite that part of ${param}`,
   });
 }

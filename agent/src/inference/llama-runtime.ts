@@ -1,5 +1,6 @@
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import type { Logger } from "pino";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { ModelLoadSpec } from "./types.js";
 
@@ -33,7 +34,7 @@ export class LlamaRuntime {
   ) {}
 
   /**
-   * The Llama binding for `gpu` (default CPU). Throws UserError E_GPU_UNAVAILABLE (500) when that backend's
+   * The Llama binding for `gpu` (default CPU). Throws UserError `gpu_unavailable` (500) when that backend's
    * binary cannot be loaded on this machine.
    */
   async get(gpu: GpuBackend = false): Promise<Llama> {
@@ -62,7 +63,7 @@ export class LlamaRuntime {
       throw new UserError(
         `The llama.cpp ${gpu === false ? "CPU" : gpu} backend cannot be loaded: ${(err as Error).message}`,
         {
-          code: "E_GPU_UNAVAILABLE",
+          code: ErrorCode.GPU_UNAVAILABLE,
           status: 500,
           fix:
             gpu === false

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { GgufInsights, readGgufFileInfo } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { ModelLoadSpec } from "./types.js";
 
@@ -20,7 +21,7 @@ export interface ModelFileFacts {
  * Catching a truncated file here matters: when llama.cpp itself fails to load a model, node-llama-cpp 3.22.1
  * keeps a dispose guard on the Llama binding until garbage collection, which can stall `llama.dispose()`.
  *
- * Throws UserError E_MODEL_NOT_FOUND (404) for a missing path or a directory, E_MODEL_INVALID (422) for a
+ * Throws UserError `model_not_found` (404) for a missing path or a directory, `model_invalid` (422) for a
  * file that is not GGUF, has a damaged header or is truncated; both name the file and the reason.
  */
 export async function inspectModelFile(path: string): Promise<ModelFileFacts> {
@@ -33,7 +34,7 @@ export async function inspectModelFile(path: string): Promise<ModelFileFacts> {
     const reason =
       (err as NodeJS.ErrnoException).code === "ENOENT" ? "it does not exist" : (err as Error).message;
     throw new UserError(`Model file ${path} cannot be used: ${reason}.`, {
-      code: "E_MODEL_NOT_FOUND",
+      code: ErrorCode.MODEL_NOT_FOUND,
       status: 404,
       fix: "Check the path, or download the model again with `clawbox models pull <id>`.",
       cause: err,
@@ -63,7 +64,7 @@ export async function inspectModelFile(path: string): Promise<ModelFileFacts> {
 
 function invalid(path: string, reason: string, cause?: unknown): UserError {
   return new UserError(`Model file ${path} cannot be used: ${reason}.`, {
-    code: "E_MODEL_INVALID",
+    code: ErrorCode.MODEL_INVALID,
     status: 422,
     fix: "Use a complete .gguf model file (llama.cpp format); if it was downloaded, delete it and download it again.",
     cause,
@@ -72,12 +73,12 @@ function invalid(path: string, reason: string, cause?: unknown): UserError {
 
 /**
  * Validates the numbers of a load spec (integers in range) so a bad config fails with a clear message
- * instead of a llama.cpp abort. Throws UserError E_MODEL_SPEC (400) naming the field.
+ * instead of a llama.cpp abort. Throws UserError `invalid_model_spec` (400) naming the field.
  */
 export function checkLoadSpec(spec: ModelLoadSpec): void {
   const bad = (field: string, why: string): never => {
     throw new UserError(`Invalid model load setting ${field}: ${why}.`, {
-      code: "E_MODEL_SPEC",
+      code: ErrorCode.INVALID_MODEL_SPEC,
       status: 400,
       fix: "Fix the value in the device profile or config (see `clawbox config`).",
     });

@@ -7,6 +7,7 @@ import {
   type LlamaModel,
 } from "node-llama-cpp";
 import type { Logger } from "pino";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { type ChatFormat, resolveChatFormat } from "./chat-format.js";
 import type { ModelFileFacts } from "./model-file.js";
@@ -59,7 +60,7 @@ export class ModelSlot {
    * `spec.contextSize` tokens per sequence with `spec.threads` threads, `spec.batchSize` and the KV cache type.
    * `minSequences` raises the sequence count to the engine's concurrency.
    *
-   * Throws UserError E_MODEL_LOAD (422) naming the file and llama.cpp's reason when the model or its context
+   * Throws UserError `model_load_failed` (422) naming the file and llama.cpp's reason when the model or its context
    * cannot be created (unsupported architecture, truncated file, not enough memory …); nothing stays allocated.
    */
   static async load(
@@ -127,7 +128,7 @@ export class ModelSlot {
           ? "could not be loaded"
           : `loaded, but a ${spec.contextSize}-token context could not be created`;
       throw new UserError(`Model file ${spec.path} ${what}: ${(err as Error).message}`, {
-        code: "E_MODEL_LOAD",
+        code: ErrorCode.MODEL_LOAD_FAILED,
         status: 422,
         fix:
           stage === "model"

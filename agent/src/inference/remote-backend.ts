@@ -1,4 +1,5 @@
 import type { RemoteBackendConfig } from "../config/backends-schema.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { sseData } from "../server/sse-data.js";
 import { cancelledError, timeoutError } from "./fair-queue.js";
@@ -43,7 +44,7 @@ export class RemoteBackend {
 
   /**
    * `GET {url}/models` with the token: proves the server answers and accepts the token before a switch.
-   * Throws the same UserErrors as {@link complete} (E_REMOTE_UNREACHABLE, E_REMOTE_AUTH, E_REMOTE_FAILED).
+   * Throws the same UserErrors as {@link complete} (`remote_unreachable`, `remote_auth`, `remote_failed`).
    * Timeout: 10 s (a LAN server answers its model list in milliseconds).
    */
   async probe(): Promise<void> {
@@ -53,9 +54,9 @@ export class RemoteBackend {
 
   /**
    * Runs one chat completion on the remote. Returns finishReason "cancelled" when `req.signal` aborted
-   * (with the text so far). Throws UserError E_TIMEOUT (504) past `timeoutMs` (request's, else the backend's),
-   * E_REMOTE_UNREACHABLE (502) when nothing answers, E_REMOTE_AUTH (502) when the token is refused,
-   * E_REMOTE_FAILED (502) for any other HTTP error or an error event in the stream.
+   * (with the text so far). Throws UserError `timeout` (504) past `timeoutMs` (request's, else the backend's),
+   * `remote_unreachable` (502) when nothing answers, `remote_auth` (502) when the token is refused,
+   * `remote_failed` (502) for any other HTTP error or an error event in the stream.
    * Token counts are the remote's `usage` when it sends one, else the number of content deltas.
    */
   async complete(req: CompletionRequest): Promise<CompletionResult> {
@@ -153,7 +154,7 @@ export class RemoteBackend {
       throw new UserError(
         `remote backend "${this.name}" (${publicUrl(this.base)}) could not be reached: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
         {
-          code: "E_REMOTE_UNREACHABLE",
+          code: ErrorCode.REMOTE_UNREACHABLE,
           status: 502,
           fix: `start that server or correct backends.${this.name}.url in the config; \`clawbox models use <local model>\` switches back to this device`,
           cause: err,
@@ -166,7 +167,7 @@ export class RemoteBackend {
       throw new UserError(
         `remote backend "${this.name}" (${publicUrl(this.base)}) refused the token: HTTP ${res.status} ${detail}`,
         {
-          code: "E_REMOTE_AUTH",
+          code: ErrorCode.REMOTE_AUTH,
           status: 502,
           fix: `set backends.${this.name}.token to that server's API token (on a clawbox: \`clawbox token\`)`,
         },
@@ -185,7 +186,7 @@ export class RemoteBackend {
 
   private failed(why: string): UserError {
     return new UserError(`remote backend "${this.name}" (${publicUrl(this.base)}) failed: ${why}`, {
-      code: "E_REMOTE_FAILED",
+      code: ErrorCode.REMOTE_FAILED,
       status: 502,
       fix: `check that server's own log; backends.${this.name}.model must name a model it serves`,
     });

@@ -6,6 +6,7 @@ import {
   type Token,
   TokenBias,
 } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { CompletionRequest, ResponseFormat, SamplingAdjustments } from "./types.js";
 
@@ -76,7 +77,11 @@ export function samplingOptions(
       if (!/^\d+$/.test(key) || id >= vocabulary) {
         throw new UserError(
           `logit_bias key "${key}" is not a token id of this model (ids are 0…${vocabulary - 1})`,
-          { status: 400, code: "invalid_value", fix: "use token ids of the loaded model's tokenizer" },
+          {
+            status: 400,
+            code: ErrorCode.INVALID_VALUE,
+            fix: "use token ids of the loaded model's tokenizer",
+          },
         );
       }
       bias.set(id as Token, value <= BAN ? "never" : { logit: value });

@@ -1,4 +1,5 @@
 import { LlamaCompletion, type LlamaCompletionResponse, type Token } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { ModelSlot, SequenceLease } from "./model-slot.js";
 import { generationOptions } from "./sampling-options.js";
@@ -11,7 +12,7 @@ import type { CompletionResult, TextCompletionRequest } from "./types.js";
  * sequence reuses whatever prefix of its KV cache still matches.
  *
  * `maxTokens` is already clamped by the caller; a prompt that leaves no room for it throws UserError 400
- * naming both numbers. Finish reasons as runCompletion ("length", "stop", "cancelled"); E_TIMEOUT rethrown.
+ * naming both numbers. Finish reasons as runCompletion ("length", "stop", "cancelled"); `timeout` rethrown.
  * Times in ms (`performance.now()`).
  */
 export async function runTextCompletion(input: {
@@ -28,7 +29,7 @@ export async function runTextCompletion(input: {
   if (promptTokens + 1 + maxTokens > slot.contextSize) {
     throw new UserError(
       `the prompt is ${promptTokens} tokens; with max_tokens ${maxTokens} that exceeds the context size of ${slot.contextSize} tokens`,
-      { status: 400, code: "context_length_exceeded", fix: "shorten the prompt or lower max_tokens" },
+      { status: 400, code: ErrorCode.CONTEXT_LENGTH_EXCEEDED, fix: "shorten the prompt or lower max_tokens" },
     );
   }
   const sequence = lease.chat.sequence;
@@ -52,7 +53,7 @@ export async function runTextCompletion(input: {
   }
   const end = performance.now();
   const completionTokens = sequence.tokenMeter.diff(meterBefore).usedOutputTokens;
-  if (signal.aborted && signal.reason instanceof UserError && signal.reason.code === "E_TIMEOUT") {
+  if (signal.aborted && signal.reason instanceof UserError && signal.reason.code === ErrorCode.TIMEOUT) {
     throw signal.reason;
   }
   const firstAt = firstTokenAt ?? end;

@@ -7,6 +7,7 @@ import type {
   LlamaChatResponse,
 } from "node-llama-cpp";
 import { LlamaText } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { GeneratedToolCall, LoadedModelInfo, ToolCallRecord, ToolsRequest } from "./types.js";
 
@@ -83,7 +84,7 @@ export function assertToolCapable(model: LoadedModelInfo): void {
     `model "${model.id}" has no chat template, so it cannot call tools (its GGUF has no tokenizer.chat_template)`,
     {
       status: 400,
-      code: "tools_unsupported",
+      code: ErrorCode.TOOLS_UNSUPPORTED,
       fix: "send the request without tools, or load an instruct model with a chat template (e.g. a Qwen2.5 or Llama 3.x instruct GGUF)",
     },
   );

@@ -1,4 +1,5 @@
 import { createTask, validateDetailed } from "node-cron";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { validateTimezone } from "../setup/validate.js";
 
@@ -24,14 +25,14 @@ interface TimeMatcher {
  * (clock.ts). Measured ~6 ms per next run on the 2-core dev VM (busy); the scheduler asks once per run and
  * per job at start. (node-cron's `match(date)` costs ~50 µs a call, so a minute-by-minute search for a
  * weekly job would take 0.5 s; hence its own walker.)
- * Throws UserError (E_CRON) naming the bad field, or E_TIMEZONE for an unknown zone.
+ * Throws UserError (`invalid_cron`) naming the bad field, or `invalid_timezone` for an unknown zone.
  */
 export function cronSchedule(expression: string, timezone: string, what = "schedule"): CronSchedule {
   const check = validateDetailed(expression);
   if (!check.valid) {
     const problems = check.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
     throw new UserError(`${what} "${expression}" is not a valid cron expression (${problems})`, {
-      code: "E_CRON",
+      code: ErrorCode.INVALID_CRON,
       fix: 'use five fields "minute hour day-of-month month day-of-week", e.g. "0 3 * * *" for 03:00 daily',
     });
   }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { loadYamlFile } from "../config/yaml-file.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { hardwareProfilesDir } from "../paths.js";
 import type { CatalogueFile, CatalogueModel, QuantType } from "./types.js";
@@ -32,7 +33,7 @@ export function loadCatalogue(file: string = defaultCataloguePath()): CatalogueM
     schema = JSON.parse(readFileSync(schemaPath, "utf8")) as object;
   } catch (err) {
     throw new UserError(`cannot read the catalogue schema ${schemaPath}`, {
-      code: "E_FILE",
+      code: ErrorCode.FILE_ERROR,
       fix: "keep catalogue.schema.json next to catalogue.yaml (both ship in hardware-profiles/)",
       cause: err,
     });
@@ -80,7 +81,7 @@ function checkSemantics(doc: CatalogueDocument, file: string): void {
 function fail(file: string, path: string[], reason: string, fix: string): never {
   const line = lineOf(file, path);
   throw new UserError(`model catalogue ${file}${line ? `:${line}` : ""}: ${path.join(".")} ${reason}`, {
-    code: "E_YAML_INVALID",
+    code: ErrorCode.YAML_INVALID,
     fix,
   });
 }

@@ -3,11 +3,13 @@
  * `<dest>.partial` holds the bytes so far and `<dest>.partial.json` the URL, validators and expected size;
  * only a complete, verified file is renamed to `<dest>`, so a partial file is never listed or loaded.
  */
+
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, readFile, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 export interface DownloadProgress {
@@ -73,8 +75,8 @@ export async function statfsFreeBytes(dir: string): Promise<number> {
  * - Free disk is checked before any byte is written (Content-Length or the catalogue size vs statfs).
  * - SHA-256 is computed while streaming (the existing partial is hashed first) and compared when known.
  * - The finished file is fsynced, validated, renamed into place and the directory fsynced.
- * Throws UserError: E_NO_DISK (numbers named), E_HTTP (status), E_SHA256_MISMATCH (file deleted),
- * E_DOWNLOAD_ABORTED / E_DOWNLOAD_INTERRUPTED (partial kept; running again resumes).
+ * Throws UserError: `no_disk` (numbers named), `http_error` (status), `sha256_mismatch` (file deleted),
+ * `download_aborted` / `download_interrupted` (partial kept; running again resumes).
  */
 export async function downloadFile(opts: DownloadOptions): Promise<DownloadResult> {
   const retries = opts.retries ?? 2;
@@ -82,7 +84,7 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
     try {
       return await downloadOnce(opts);
     } catch (err) {
-      const interrupted = err instanceof UserError && err.code === "E_DOWNLOAD_INTERRUPTED";
+      const interrupted = err instanceof UserError && err.code === ErrorCode.DOWNLOAD_INTERRUPTED;
       if (!interrupted || attempt >= retries || opts.signal?.aborted) throw err;
       await sleep((opts.retryDelayMs ?? 1000) * (attempt + 1), undefined, { signal: opts.signal }).catch(
         () => {},
@@ -198,7 +200,7 @@ async function downloadOnce(opts: DownloadOptions): Promise<DownloadResult> {
     throw new UserError(
       `SHA-256 of ${opts.url} is ${digest}, expected ${opts.sha256.toLowerCase()}; the file was deleted`,
       {
-        code: "E_SHA256_MISMATCH",
+        code: ErrorCode.SHA256_MISMATCH,
         fix: "pull it again; if it fails again, check the --sha256 value or the source",
       },
     );
@@ -231,7 +233,7 @@ async function checkDisk(
       `not enough disk space for ${url}: it needs ${needed} bytes (${(needed / 1e9).toFixed(2)} GB) more, ` +
         `${dir} has ${free} bytes (${(free / 1e9).toFixed(2)} GB) free`,
       {
-        code: "E_NO_DISK",
+        code: ErrorCode.NO_DISK,
         fix: "free disk space (clawbox models rm <name> removes unused models) or use a larger --data-dir",
       },
     );
@@ -244,7 +246,7 @@ function httpError(status: number, url: string): UserError {
       : status === 404
         ? "check the repository and file name (case matters)"
         : "try again later; the server or a proxy failed";
-  return new UserError(`download of ${url} failed: HTTP ${status}`, { code: "E_HTTP", fix });
+  return new UserError(`download of ${url} failed: HTTP ${status}`, { code: ErrorCode.HTTP_ERROR, fix });
 }
 
 /** The error for an aborted or broken transfer; the partial file and its sidecar stay for resume. */
@@ -252,12 +254,12 @@ function stopped(err: unknown, opts: DownloadOptions, downloaded: number, total:
   const where = `${downloaded}${total !== null ? ` of ${total}` : ""} bytes`;
   if (opts.signal?.aborted)
     return new UserError(`download stopped after ${where}; ${opts.dest}.partial is kept`, {
-      code: "E_DOWNLOAD_ABORTED",
+      code: ErrorCode.DOWNLOAD_ABORTED,
       fix: "run the same pull command again to resume",
       cause: err,
     });
   return new UserError(`download of ${opts.url} broke off after ${where}: ${(err as Error).message ?? err}`, {
-    code: "E_DOWNLOAD_INTERRUPTED",
+    code: ErrorCode.DOWNLOAD_INTERRUPTED,
     fix: "run the same pull command again to resume from there",
     cause: err,
   });

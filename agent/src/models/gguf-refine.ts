@@ -3,8 +3,10 @@
  * header (`readGgufFileInfo`) and `GgufInsights` sizes the tensors and the context from the real metadata
  * (trained context, layers, tensor types), using llama.cpp's own simulation when the binding supports it.
  */
+
 import { statSync } from "node:fs";
 import { GgmlType, GgufInsights, type Llama, readGgufFileInfo } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { KV_BYTES_PER_ELEMENT, type KvCacheType, RUNTIME_OVERHEAD_BYTES } from "./fit.js";
 import type { MemoryEstimate } from "./types.js";
@@ -48,7 +50,7 @@ const GGML_KV_TYPE: Record<KvCacheType, GgmlType> = {
  *   layer global — honoured);
  * - overhead = estimateContextResourceRequirementsV2 (KV + compute buffer + output buffer) − KV cache
  *   + RUNTIME_OVERHEAD_BYTES (measured, see fit.ts).
- * Throws UserError (E_GGUF_INVALID) when the file cannot be read as GGUF.
+ * Throws UserError (`gguf_invalid`) when the file cannot be read as GGUF.
  */
 export async function estimateForFile(path: string, opts: RefineOptions): Promise<RefinedEstimate> {
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
@@ -60,7 +62,7 @@ export async function estimateForFile(path: string, opts: RefineOptions): Promis
     });
   } catch (err) {
     throw new UserError(`${path} is not a readable GGUF model file: ${(err as Error).message}`, {
-      code: "E_GGUF_INVALID",
+      code: ErrorCode.GGUF_INVALID,
       fix: "check the path, or download the model again (clawbox models pull …)",
       cause: err,
     });

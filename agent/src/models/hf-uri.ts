@@ -3,6 +3,7 @@
  * an https:// or http:// URL, or a catalogue id like `qwen2.5-1.5b-instruct[:Q6_K]`) into a download URL and
  * a safe local file name, with the catalogue's expected size and SHA-256 when it knows the file.
  */
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { CatalogueFile, CatalogueModel, QuantType } from "./types.js";
 
@@ -35,7 +36,7 @@ const FIX =
   "give a catalogue id (see `clawbox recommend`), hf:<user>/<repo>/<file>.gguf[#branch], hf:<user>/<repo>:<QUANT> or an https:// URL of a .gguf file";
 
 /**
- * Resolves a pull argument. Throws UserError (E_MODEL_SOURCE) for anything else, for an `hf:user/repo:QUANT`
+ * Resolves a pull argument. Throws UserError (`invalid_model_source`) for anything else, for an `hf:user/repo:QUANT`
  * or `id:QUANT` the catalogue does not list, and for file names that are not plain `*.gguf` names.
  */
 export function resolveModelSource(
@@ -52,7 +53,10 @@ export function resolveModelSource(
 function fromHf(text: string, catalogue: CatalogueModel[], env: NodeJS.ProcessEnv): ModelSource {
   const [body = "", branch = "main", ...extra] = text.slice(3).split("#");
   if (extra.length > 0 || !/^[\w.\-/]+$/.test(branch))
-    throw new UserError(`"${text}" has an invalid #branch`, { code: "E_MODEL_SOURCE", fix: FIX });
+    throw new UserError(`"${text}" has an invalid #branch`, {
+      code: ErrorCode.INVALID_MODEL_SOURCE,
+      fix: FIX,
+    });
   const byQuant = /^([\w.-]+)\/([\w.-]+):([A-Za-z0-9_]+)$/.exec(body);
   if (byQuant) {
     const [, user, repo, quant = ""] = byQuant;
@@ -62,12 +66,16 @@ function fromHf(text: string, catalogue: CatalogueModel[], env: NodeJS.ProcessEn
       if (file) return fromCatalogueFile(model, file, env, branch);
     }
     throw new UserError(`the catalogue has no ${quant} file in ${user}/${repo}`, {
-      code: "E_MODEL_SOURCE",
+      code: ErrorCode.INVALID_MODEL_SOURCE,
       fix: `name the file instead: hf:${user}/${repo}/<file>.gguf`,
     });
   }
   const byFile = /^([\w.-]+)\/([\w.-]+)\/(.+\.gguf)$/i.exec(body);
-  if (!byFile) throw new UserError(`"${text}" is not an hf: model URI`, { code: "E_MODEL_SOURCE", fix: FIX });
+  if (!byFile)
+    throw new UserError(`"${text}" is not an hf: model URI`, {
+      code: ErrorCode.INVALID_MODEL_SOURCE,
+      fix: FIX,
+    });
   const [, user, repo, path = ""] = byFile;
   const known = findByUri(catalogue, `hf:${user}/${repo}/${path}`);
   if (known) return fromCatalogueFile(known.model, known.file, env, branch);
@@ -83,7 +91,7 @@ function fromUrl(text: string, catalogue: CatalogueModel[], env: NodeJS.ProcessE
   try {
     url = new URL(text);
   } catch {
-    throw new UserError(`"${text}" is not a valid URL`, { code: "E_MODEL_SOURCE", fix: FIX });
+    throw new UserError(`"${text}" is not a valid URL`, { code: ErrorCode.INVALID_MODEL_SOURCE, fix: FIX });
   }
   const last = decodeURIComponent(url.pathname.split("/").pop() ?? "");
   const fileName = safeFileName(last, text);
@@ -110,14 +118,14 @@ function fromCatalogueId(text: string, catalogue: CatalogueModel[], env: NodeJS.
   const model = catalogue.find((m) => m.id === id.toLowerCase());
   if (!model)
     throw new UserError(`"${text}" is not a catalogue model, an hf: URI or a URL`, {
-      code: "E_MODEL_SOURCE",
+      code: ErrorCode.INVALID_MODEL_SOURCE,
       fix: FIX,
     });
   const quant = (quantText ?? DEFAULT_PULL_QUANT).toUpperCase();
   const file = model.files.find((f) => f.quant === quant);
   if (!file)
     throw new UserError(`${model.id} has no ${quant} file in the catalogue`, {
-      code: "E_MODEL_SOURCE",
+      code: ErrorCode.INVALID_MODEL_SOURCE,
       fix: `use one of: ${model.files.map((f) => `${model.id}:${f.quant}`).join(", ")}`,
     });
   return fromCatalogueFile(model, file, env, "main");
@@ -159,6 +167,9 @@ function hfFileUrl(env: NodeJS.ProcessEnv, repo: string, branch: string, path: s
 function safeFileName(name: string, from: string): string {
   const control = [...name].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20);
   if (!/\.gguf$/i.test(name) || name.startsWith(".") || /[/\\]/.test(name) || control)
-    throw new UserError(`"${from}" does not name a .gguf file`, { code: "E_MODEL_SOURCE", fix: FIX });
+    throw new UserError(`"${from}" does not name a .gguf file`, {
+      code: ErrorCode.INVALID_MODEL_SOURCE,
+      fix: FIX,
+    });
   return name;
 }

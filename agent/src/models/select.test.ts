@@ -175,9 +175,9 @@ describe("recommend", () => {
     expect(rec.choice?.threads).toBe(4);
   });
 
-  it("serialises to the JSON contract of the issue", () => {
+  it("serialises to the recommendation's JSON contract", () => {
     const rec = JSON.parse(JSON.stringify(recommend(device(7.3), profile("raspberry-pi-5"), catalogue)));
-    // the issue's four keys first; reasonParts (the reason as message keys, for the web app) is an addition
+    // the contract's four keys first; reasonParts (the reason as message keys, for the web app) is an addition
     expect(Object.keys(rec)).toEqual(["profile", "reason", "choice", "alternatives", "reasonParts"]);
     expect(rec.profile).toBe("raspberry-pi-5");
     expect(Object.keys(rec.choice)).toEqual([

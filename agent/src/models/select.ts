@@ -22,7 +22,10 @@ import {
   type RemoteOffer,
 } from "./types.js";
 
-/** Default speed floor, tokens/s: a reply of ~100 words then takes under ~30 s (issue text: "~5 tokens/s"). */
+/**
+ * Default speed floor, tokens/s: a reply of ~100 words then takes under ~30 s (~5 tokens/s is the slowest
+ * a chat stays usable).
+ */
 export const DEFAULT_MIN_TOKENS_PER_SECOND = 5;
 
 /**

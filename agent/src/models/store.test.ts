@@ -102,7 +102,7 @@ describe("ModelStore.pull over HTTP", () => {
 
   it("refuses a wrong SHA-256 and leaves no file in place", async () => {
     const err = await userError(store.pull(url(), { sha256: "0".repeat(64) }));
-    expect(err.code).toBe("E_SHA256_MISMATCH");
+    expect(err.code).toBe("sha256_mismatch");
     expect(existsSync(final())).toBe(false);
     expect(existsSync(`${final()}.partial`)).toBe(false);
     expect(await store.list()).toEqual([]);
@@ -111,7 +111,7 @@ describe("ModelStore.pull over HTTP", () => {
   it("resumes an interrupted download with a Range request; the result is byte-identical", async () => {
     state.dropNextAt = 400_000;
     const err = await userError(store.pull(url(), { retries: 0 }));
-    expect(err.code).toBe("E_DOWNLOAD_INTERRUPTED");
+    expect(err.code).toBe("download_interrupted");
     const partialBytes = statSync(`${final()}.partial`).size;
     expect(partialBytes).toBeGreaterThan(0);
     expect(partialBytes).toBeLessThan(content.length);
@@ -140,7 +140,7 @@ describe("ModelStore.pull over HTTP", () => {
     const err = await userError(
       store.pull(url(), { signal: ac.signal, onProgress: (p) => p.downloadedBytes > 0 && ac.abort() }),
     );
-    expect(err.code).toBe("E_DOWNLOAD_ABORTED");
+    expect(err.code).toBe("download_aborted");
     expect(err.fix).toMatch(/resume/);
     expect(existsSync(`${final()}.partial`)).toBe(true);
     expect(existsSync(final())).toBe(false);
@@ -162,7 +162,7 @@ describe("ModelStore.pull over HTTP", () => {
   it("checks free disk before writing anything and names both numbers", async () => {
     const small = new ModelStore(store.dir, { catalogue, env: {}, freeDiskBytes: async () => 1000 });
     const err = await userError(small.pull(url()));
-    expect(err.code).toBe("E_NO_DISK");
+    expect(err.code).toBe("no_disk");
     expect(err.message).toContain(`${content.length} bytes`);
     expect(err.message).toContain("1000 bytes");
     expect(existsSync(`${final()}.partial`)).toBe(false);
@@ -175,7 +175,7 @@ describe("ModelStore.pull over HTTP", () => {
       freeDiskBytes: async () => 5e8,
     });
     const err = await userError(small.pull("qwen2.5-1.5b-instruct"));
-    expect(err.code).toBe("E_NO_DISK");
+    expect(err.code).toBe("no_disk");
     expect(err.message).toContain("986000000 bytes");
     expect(state.requests).toHaveLength(0);
   });
@@ -196,7 +196,7 @@ describe("ModelStore.pull over HTTP", () => {
 
   it("reports HTTP errors with a fix and keeps nothing", async () => {
     const err = await userError(store.pull(`${base}/missing/x.gguf`));
-    expect(err.code).toBe("E_HTTP");
+    expect(err.code).toBe("http_error");
     expect(err.message).toContain("HTTP 404");
     expect(err.fix).toMatch(/file name/);
     expect(existsSync(join(store.dir, "x.gguf.partial"))).toBe(false);
@@ -208,7 +208,7 @@ describe("ModelStore import, list, resolve, remove", () => {
     const bad = join(dir, "fake.gguf");
     writeFileSync(bad, "<html>not a model</html>");
     const err = await userError(store.import(bad));
-    expect(err.code).toBe("E_NOT_GGUF");
+    expect(err.code).toBe("not_gguf");
     expect(await store.list()).toEqual([]);
   });
 
@@ -220,7 +220,7 @@ describe("ModelStore import, list, resolve, remove", () => {
     expect(stored.modelId).toBeNull();
     expect(await store.resolve(stored.name)).toBe(stored.path);
     expect(await store.resolve(stored.path)).toBe(stored.path);
-    expect((await userError(store.import(model))).code).toBe("E_EXISTS");
+    expect((await userError(store.import(model))).code).toBe("model_exists");
     expect(await store.remove(stored.name)).toEqual([stored.name]);
     expect(await store.list()).toEqual([]);
   });
@@ -235,7 +235,7 @@ describe("ModelStore import, list, resolve, remove", () => {
     expect(listed[0]).toMatchObject({ modelId: "qwen2.5-0.5b-instruct", quant: "Q8_0" });
     expect(await store.resolve("qwen2.5-0.5b-instruct")).toBe(listed[0]?.path);
     const err = await userError(store.resolve("qwen3-8b"));
-    expect(err.code).toBe("E_MODEL_NOT_FOUND");
+    expect(err.code).toBe("model_not_found");
     expect(err.fix).toBe("clawbox models pull qwen3-8b");
   });
 });

@@ -2,11 +2,13 @@
  * The model store: a folder of GGUF files (`<dataDir>/models`). Downloads and imports land there atomically;
  * `*.partial` files (unfinished downloads) are never listed or resolved.
  */
+
 import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { readGgufFileInfo } from "node-llama-cpp";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { findByFileName } from "./catalogue.js";
 import {
@@ -60,7 +62,7 @@ export interface PullOptions {
 const GGUF_MAGIC = Buffer.from("GGUF", "ascii");
 
 /**
- * Throws UserError (E_NOT_GGUF) unless `file` starts with the GGUF magic and a supported version (1–3);
+ * Throws UserError (`not_gguf`) unless `file` starts with the GGUF magic and a supported version (1–3);
  * with `fullHeader`, also parses the whole header (metadata) with node-llama-cpp's readGgufFileInfo.
  */
 export async function assertGguf(file: string, fullHeader = false): Promise<void> {
@@ -74,7 +76,7 @@ export async function assertGguf(file: string, fullHeader = false): Promise<void
   const version = head.readUInt32LE(4);
   const refuse = (why: string, cause?: unknown) =>
     new UserError(`${file} is not a GGUF model file (${why})`, {
-      code: "E_NOT_GGUF",
+      code: ErrorCode.NOT_GGUF,
       fix: "use a .gguf file made for llama.cpp (e.g. from a *-GGUF repository on Hugging Face)",
       cause,
     });
@@ -130,7 +132,7 @@ export class ModelStore {
   /**
    * The path of a model to load: an existing `.gguf` file path, a file name in the store, or a catalogue id
    * (`id` or `id:QUANT`) whose file is in the store (without a quant: Q4_K_M if present, else the largest).
-   * Throws UserError (E_MODEL_NOT_FOUND) with the fix "clawbox models pull …".
+   * Throws UserError (`model_not_found`) with the fix "clawbox models pull …".
    */
   async resolve(idOrPath: string): Promise<string> {
     const asPath =
@@ -152,7 +154,7 @@ export class ModelStore {
       if (pick) return pick.path;
     }
     throw new UserError(`model "${idOrPath}" is not in the model store ${this.dir}`, {
-      code: "E_MODEL_NOT_FOUND",
+      code: ErrorCode.MODEL_NOT_FOUND,
       fix:
         model || !idOrPath.endsWith(".gguf")
           ? `clawbox models pull ${idOrPath}`
@@ -163,19 +165,19 @@ export class ModelStore {
   /**
    * Copies (or with `move`, moves) a local GGUF file into the store after checking its GGUF header.
    * Copy goes to `<name>.partial`, is fsynced and renamed into place. Throws UserError when the file is not
-   * GGUF (E_NOT_GGUF), is missing, or a model of that name is already stored (E_EXISTS).
+   * GGUF (`not_gguf`), is missing, or a model of that name is already stored (`model_exists`).
    */
   async import(file: string, opts: { move?: boolean } = {}): Promise<StoredModel> {
     const src = resolve(file);
     const s = await stat(src).catch(() => null);
     if (!s?.isFile())
       throw new UserError(`${src} does not exist or is not a file`, {
-        code: "E_FILE",
+        code: ErrorCode.FILE_ERROR,
         fix: "check the path",
       });
     if (!/\.gguf$/i.test(src))
       throw new UserError(`${src} does not end in .gguf`, {
-        code: "E_NOT_GGUF",
+        code: ErrorCode.NOT_GGUF,
         fix: "import a .gguf model file",
       });
     await assertGguf(src, true);
@@ -184,7 +186,7 @@ export class ModelStore {
     const dest = join(this.dir, name);
     if (await stat(dest).catch(() => null))
       throw new UserError(`the model store already has ${name}`, {
-        code: "E_EXISTS",
+        code: ErrorCode.MODEL_EXISTS,
         fix: `remove it first: clawbox models rm ${name}`,
       });
     const moved = opts.move
@@ -208,12 +210,12 @@ export class ModelStore {
   /**
    * Removes a stored model by file name or catalogue id (as `resolve`), and its unfinished download if any.
    * A bare name of an unfinished download removes the `.partial` and its sidecar. Returns the removed names.
-   * Throws UserError (E_MODEL_NOT_FOUND) when nothing matches.
+   * Throws UserError (`model_not_found`) when nothing matches.
    */
   async remove(name: string): Promise<string[]> {
     if (name.includes("/") || name.includes("\\"))
       throw new UserError(`"${name}" is a path, not a model name`, {
-        code: "E_USAGE",
+        code: ErrorCode.INVALID_USAGE,
         fix: "clawbox models list shows the names",
       });
     const removed: string[] = [];
@@ -255,7 +257,7 @@ export class ModelStore {
     if (await stat(dest).catch(() => null)) {
       if (expected && (await sha256File(dest)) !== expected)
         throw new UserError(`${dest} is already in the store but its SHA-256 is not ${expected}`, {
-          code: "E_SHA256_MISMATCH",
+          code: ErrorCode.SHA256_MISMATCH,
           fix: `remove it (clawbox models rm ${source.fileName}) and pull again`,
         });
     } else {

@@ -27,7 +27,7 @@ export interface AccessPolicyOptions {
 }
 
 /**
- * Decides who reaches the model (issue 4 "Access control"):
+ * Decides who reaches the model (access control: only those the owner allows may use the device's model):
  * - the bot's own messages and other bots' are ignored;
  * - a DM follows `dmPolicy`: `open` = everyone; `allowlist` = `allowFrom` + approved senders; `pairing`
  *   (default) = those, and an unknown sender gets a pairing code instead of an answer; `disabled` = nobody;

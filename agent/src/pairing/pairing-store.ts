@@ -1,11 +1,15 @@
 import { randomInt } from "node:crypto";
 import type { Database } from "better-sqlite3";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** Code alphabet: A–Z and 2–9 without the look-alikes 0/O and 1/I (32 symbols, 8 chars = 40 bits). */
 export const PAIRING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 export const PAIRING_CODE_LENGTH = 8;
-/** A code is valid for one hour (issue 4). */
+/**
+ * A code is valid for one hour: long enough for the owner to approve it, short enough that a leaked one
+ * expires.
+ */
 export const PAIRING_TTL_MS = 3600_000;
 /** At most this many pending codes per bridge, so a flood of strangers cannot fill the owner's list. */
 export const MAX_PENDING_PER_BRIDGE = 3;
@@ -138,7 +142,7 @@ export class PairingStore {
       .get(bridgeId, normalised) as Row | undefined;
     if (!row) {
       throw new UserError(`no pending pairing code ${normalised} for bridge "${bridgeId}"`, {
-        code: "E_PAIRING_UNKNOWN",
+        code: ErrorCode.PAIRING_UNKNOWN,
         status: 404,
         fix: "check the bridge id and code with `clawbox pairing list` (codes expire after 1 hour; the sender gets a new one by writing again)",
       });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { sessionGuard, sessionOf } from "../server/routes/session-guard.js";
 import type { SetupServices } from "../setup/setup-services.js";
@@ -10,8 +11,8 @@ import { parseSchedule } from "./schedule.js";
  * - `GET /api/dashboard/reminders` → `{reminders, timezone}` (active ones, soonest first)
  * - `POST /api/dashboard/reminders {bridgeId, chatId, repeat, when, text}` → 201 `{reminder}`; `when` is
  *   what follows /remind or /every in chat ("18:30", "tomorrow 09:00", "weekday 08:00"); the reminder is
- *   delivered to that chat of that bridge. Bad words → 400 E_REMINDER_WHEN / E_REMINDER_PAST / E_REMINDER_TEXT.
- * - `DELETE /api/dashboard/reminders/:id` → `{removed: true}`, 404 E_NOT_FOUND
+ *   delivered to that chat of that bridge. Bad words → 400 `reminder_when` / `reminder_past` / `reminder_text`.
+ * - `DELETE /api/dashboard/reminders/:id` → `{removed: true}`, 404 `not_found`
  */
 export const reminderRoutes: FastifyPluginAsync<{ setup: SetupServices; reminders: Reminders }> = async (
   app,
@@ -60,7 +61,7 @@ export const reminderRoutes: FastifyPluginAsync<{ setup: SetupServices; reminder
   app.delete<{ Params: { id: string } }>("/api/dashboard/reminders/:id", async (request) => {
     if (!r.store.cancel(Number(request.params.id))) {
       throw new UserError(`there is no active reminder #${request.params.id}`, {
-        code: "E_NOT_FOUND",
+        code: ErrorCode.NOT_FOUND,
         status: 404,
         fix: "reload the list",
       });

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { firstRun, nextRun, type Schedule } from "./schedule.js";
 
@@ -76,9 +77,9 @@ export class ReminderStore {
   ) {}
 
   /**
-   * Stores a reminder for a chat of a bridge. Throws UserError E_REMINDER_LIMIT beyond
-   * MAX_REMINDERS_PER_CHAT active ones, E_REMINDER_TEXT for a text over MAX_REMINDER_TEXT chars,
-   * E_REMINDER_PAST when a one-off's time has passed.
+   * Stores a reminder for a chat of a bridge. Throws UserError `reminder_limit` beyond
+   * MAX_REMINDERS_PER_CHAT active ones, `reminder_text` for a text over MAX_REMINDER_TEXT chars,
+   * `reminder_past` when a one-off's time has passed.
    */
   add(input: {
     bridgeId: string;
@@ -92,7 +93,7 @@ export class ReminderStore {
     const now = this.now();
     if (input.text.length > MAX_REMINDER_TEXT) {
       throw new UserError(`a reminder holds at most ${MAX_REMINDER_TEXT} characters`, {
-        code: "E_REMINDER_TEXT",
+        code: ErrorCode.REMINDER_TEXT,
         fix: "shorten the message",
       });
     }
@@ -102,14 +103,14 @@ export class ReminderStore {
       .get(input.bridgeId, input.chatId) as number;
     if (active >= MAX_REMINDERS_PER_CHAT) {
       throw new UserError(`this chat already has ${MAX_REMINDERS_PER_CHAT} reminders`, {
-        code: "E_REMINDER_LIMIT",
+        code: ErrorCode.REMINDER_LIMIT,
         fix: "remove old ones with /forget <id> (see /reminders)",
       });
     }
     const first = firstRun(input.schedule, input.timezone, now);
     if (first.getTime() <= now.getTime()) {
       throw new UserError("that time has already passed", {
-        code: "E_REMINDER_PAST",
+        code: ErrorCode.REMINDER_PAST,
         fix: "pick a time still to come",
       });
     }

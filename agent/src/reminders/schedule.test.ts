@@ -42,7 +42,7 @@ describe("parseSchedule", () => {
     expect(once("2027-01-31 08:00 taxes", "2026-12-05T09:00:00Z").at).toBe("2027-01-31T07:00:00.000Z");
     expect(once("in 20m tea", "2026-12-05T09:00:00Z").at).toBe("2026-12-05T09:20:00.000Z");
     expect(once("in 45s kettle", "2026-12-05T09:00:00Z").at).toBe("2026-12-05T09:00:45.000Z");
-    expect(code(() => once("in 3 fortnights x", "2026-12-05T09:00:00Z"))).toBe("E_REMINDER_WHEN");
+    expect(code(() => once("in 3 fortnights x", "2026-12-05T09:00:00Z"))).toBe("reminder_when");
     expect(once("in 2 hours tea", "2026-12-05T09:00:00Z")).toEqual({
       at: "2026-12-05T11:00:00.000Z",
       text: "tea",
@@ -80,19 +80,19 @@ describe("parseSchedule", () => {
   it("refuses unreadable times, past dates and empty messages with a code and a fix", () => {
     const now = at("2026-12-05T09:00:00Z");
     expect(code(() => parseSchedule("soon call mum", { repeat: false, now, timezone: BERLIN }))).toBe(
-      "E_REMINDER_WHEN",
+      "reminder_when",
     );
     expect(code(() => parseSchedule("25:00 x", { repeat: false, now, timezone: BERLIN }))).toBe(
-      "E_REMINDER_WHEN",
+      "reminder_when",
     );
     expect(code(() => parseSchedule("sometimes 08:00 x", { repeat: true, now, timezone: BERLIN }))).toBe(
-      "E_REMINDER_WHEN",
+      "reminder_when",
     );
     expect(code(() => parseSchedule("2020-01-01 08:00 x", { repeat: false, now, timezone: BERLIN }))).toBe(
-      "E_REMINDER_PAST",
+      "reminder_past",
     );
     expect(code(() => parseSchedule("18:30", { repeat: false, now, timezone: BERLIN }))).toBe(
-      "E_REMINDER_TEXT",
+      "reminder_text",
     );
   });
 

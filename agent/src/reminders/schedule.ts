@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -30,7 +31,7 @@ const DAY_WORDS: Record<string, string> = {
 
 const badWhen = (words: string) =>
   new UserError(`"${words}" is not a time I understand`, {
-    code: "E_REMINDER_WHEN",
+    code: ErrorCode.REMINDER_WHEN,
     fix: 'write e.g. "18:30", "tomorrow 09:00", "2027-01-31 08:00", "in 20m", or for /every: "weekday 08:00", "monday,thursday 19:00", "day 07:15"',
   });
 
@@ -69,8 +70,8 @@ export function nextRun(cron: string, timezone: string, after: Date): Date | nul
  *
  * Once: `HH:MM` (today, or tomorrow when already past), `tomorrow HH:MM`, `YYYY-MM-DD HH:MM`,
  * `in N s|m|min|h|hours|d`. Every: `<days> HH:MM` with days = day|weekday|weekend|mon…sun (comma list).
- * Throws UserError E_REMINDER_WHEN for words it cannot read, E_REMINDER_PAST for a past date,
- * E_REMINDER_TEXT when no message follows.
+ * Throws UserError `reminder_when` for words it cannot read, `reminder_past` for a past date,
+ * `reminder_text` when no message follows.
  */
 export function parseSchedule(
   input: string,
@@ -115,7 +116,7 @@ export function parseSchedule(
       const at = nextRun(`0 ${mi} ${h} ${d} ${mo} *`, timezone, now);
       if (!at || !Number.isFinite(at.getTime()) || yearIn(at, timezone) !== y) {
         throw new UserError(`${first} ${words[1]} is in the past or not a date`, {
-          code: "E_REMINDER_PAST",
+          code: ErrorCode.REMINDER_PAST,
           fix: "pick a date and time still to come",
         });
       }
@@ -127,7 +128,7 @@ export function parseSchedule(
   const text = words.slice(used).join(" ").trim();
   if (text === "") {
     throw new UserError("the reminder has no message", {
-      code: "E_REMINDER_TEXT",
+      code: ErrorCode.REMINDER_TEXT,
       fix: 'write what to remind you of after the time, e.g. "/remind 18:30 call mum"',
     });
   }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../config/atomic-write.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** AES-256 key length, bytes (NIST SP 800-38D with a 256-bit AES key). */
@@ -25,7 +26,7 @@ export type DeviceKeySource = "systemd-creds" | "key-file";
  *    the key is then never on disk in clear;
  * 2. `<dataDir>/device-key`, 32 random bytes created on first use with mode 0600 (a development machine,
  *    or a device without the credential); a looser mode is tightened.
- * Throws UserError E_DEVICE_KEY when the key is not 32 bytes or the file cannot be read/written.
+ * Throws UserError `device_key` when the key is not 32 bytes or the file cannot be read/written.
  */
 export function loadDeviceKey(
   dataDir: string,
@@ -50,7 +51,7 @@ export function loadDeviceKey(
     throw new UserError(
       `cannot read or create the device key ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
       {
-        code: "E_DEVICE_KEY",
+        code: ErrorCode.DEVICE_KEY,
         fix: "run as the user that runs the agent (on a device: sudo -u clawbox …)",
         cause: err,
       },
@@ -61,7 +62,7 @@ export function loadDeviceKey(
 function checked(key: Buffer, where: string): Buffer {
   if (key.length !== DEVICE_KEY_BYTES) {
     throw new UserError(`the device key ${where} has ${key.length} bytes, not ${DEVICE_KEY_BYTES}`, {
-      code: "E_DEVICE_KEY",
+      code: ErrorCode.DEVICE_KEY,
       fix: "restore the device key from a backup; without it sealed secrets cannot be read (enter them again)",
     });
   }

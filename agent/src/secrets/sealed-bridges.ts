@@ -14,8 +14,8 @@ type Bridges = Record<string, BridgeConfig>;
  * Start-time handling of bridge secrets: returns the bridges with secrets opened (for the adapters) and a
  * `seal` for entries the dashboard saves. When `configFile` still holds plain secrets they are sealed in
  * the file now (editConfigFile: comments and other keys stay; atomic 0600 write) — the migration of
- * existing plain values. Throws UserError E_SECRET_SEALED when a sealed value does not open with `key`,
- * E_CONFIG_FILE when the file cannot be rewritten.
+ * existing plain values. Throws UserError `secret_sealed` when a sealed value does not open with `key`,
+ * `config_file_unwritable` when the file cannot be rewritten.
  */
 export function sealedBridges(
   key: Buffer,

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -30,7 +31,7 @@ export function seal(key: Buffer, plain: string, context: string): string {
 
 /**
  * The plain text of a sealed value; a value without the prefix is returned as it is (legacy plain
- * value, to be migrated by the caller). Throws UserError E_SECRET_SEALED when it does not open (another
+ * value, to be migrated by the caller). Throws UserError `secret_sealed` when it does not open (another
  * device's key, a changed key, or a damaged value), naming `context` but never the value.
  */
 export function unseal(key: Buffer, value: string, context: string): string {
@@ -45,7 +46,7 @@ export function unseal(key: Buffer, value: string, context: string): string {
     );
   } catch (err) {
     throw new UserError(`the sealed secret ${context} cannot be opened with this device's key`, {
-      code: "E_SECRET_SEALED",
+      code: ErrorCode.SECRET_SEALED,
       fix: "restore the device key this secret was sealed with, or enter the secret again (dashboard or config file)",
       cause: err,
     });

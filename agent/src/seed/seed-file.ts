@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parseYamlText, yamlLineOf } from "../config/yaml-file.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { REPO_ROOT } from "../paths.js";
 
@@ -76,7 +77,7 @@ export function seedProblem(
 ): UserError {
   const line = yamlLineOf(text, path);
   return new UserError(`seed file ${file}${line ? `:${line}` : ""}: ${path.join(".")} ${problem}`, {
-    code: "E_SEED_INVALID",
+    code: ErrorCode.SEED_INVALID,
     fix,
   });
 }
@@ -85,7 +86,7 @@ export function seedProblem(
  * Reads and validates the seed `file`: YAML syntax and provisioning/seed.schema.json (ajv), then the
  * checks a schema cannot do: the time zone exists under `zoneinfo` (the tzdata package), at most one Wi-Fi
  * country (the radio has one regulatory domain). Returns the seed and its text (for line numbers in later
- * checks). Throws UserError (E_FILE, E_YAML_SYNTAX, E_YAML_INVALID, E_SEED_INVALID) naming the file, line
+ * checks). Throws UserError (`file_error`, `yaml_syntax`, `yaml_invalid`, `seed_invalid`) naming the file, line
  * and key, with a fix.
  */
 export function readSeedFile(file: string, zoneinfo: string): { seed: Seed; text: string } {
@@ -94,7 +95,7 @@ export function readSeedFile(file: string, zoneinfo: string): { seed: Seed; text
     text = readFileSync(file, "utf8");
   } catch (err) {
     throw new UserError(`cannot read seed file ${file}: ${(err as NodeJS.ErrnoException).code}`, {
-      code: "E_FILE",
+      code: ErrorCode.FILE_ERROR,
       fix: `check that ${file} exists and is readable`,
       cause: err,
     });

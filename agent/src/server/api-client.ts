@@ -1,3 +1,4 @@
+import { ErrorCode, isErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { ChatMessage, LoadedModelInfo } from "../inference/types.js";
 import { sseData } from "./sse-data.js";
@@ -64,11 +65,14 @@ export class AgentClient {
     for await (const data of sseData(res)) {
       if (data === "[DONE]") break;
       const event = JSON.parse(data) as {
-        error?: { message: string };
+        error?: { message: string; code?: unknown };
         choices?: { delta?: { content?: string }; finish_reason?: string | null }[];
         usage?: StreamedReply["usage"];
       };
-      if (event.error) throw new UserError(`the agent stopped the reply: ${event.error.message}`);
+      if (event.error) {
+        const code = isErrorCode(event.error.code) ? event.error.code : ErrorCode.AGENT_ERROR;
+        throw new UserError(`the agent stopped the reply: ${event.error.message}`, { code });
+      }
       const choice = event.choices?.[0];
       const piece = choice?.delta?.content;
       if (piece) {
@@ -98,21 +102,25 @@ export class AgentClient {
     } catch (err) {
       if ((err as Error).name === "AbortError") throw err;
       throw new UserError(`the agent is not running at ${this.baseUrl}`, {
-        code: "E_AGENT_DOWN",
+        code: ErrorCode.AGENT_DOWN,
         fix: "start it with `clawbox start` (or pass --url with the address it listens on)",
         cause: err,
       });
     }
     if (res.ok) return res;
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    const body = (await res.json().catch(() => null)) as {
+      error?: { message?: string; code?: unknown };
+    } | null;
     const message = body?.error?.message ?? `HTTP ${res.status}`;
     if (res.status === 401) {
       throw new UserError(`the agent refused the API token: ${message}`, {
-        code: "E_AUTH",
+        code: ErrorCode.INVALID_API_KEY,
         status: 401,
         fix: "pass --data-dir of the running agent so its token is used",
       });
     }
-    throw new UserError(message, { code: "E_AGENT", status: res.status });
+    // One state, one code: the agent's own catalogue code (e.g. model_not_loaded) reaches the CLI unchanged.
+    const code = isErrorCode(body?.error?.code) ? body.error.code : ErrorCode.AGENT_ERROR;
+    throw new UserError(message, { code, status: res.status });
   }
 }

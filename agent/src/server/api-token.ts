@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../config/atomic-write.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { loadDeviceKey } from "../secrets/device-key.js";
 import { isSealed, seal, unseal } from "../secrets/sealed-secret.js";
@@ -26,7 +27,7 @@ export function generateApiToken(): string {
  * The stored token of a data dir, or null when none was generated yet. The file holds it sealed with the
  * device key (AES-256-GCM, sealed-secret.ts); a plain token from an older release is read as is (and
  * sealed by `ensureApiToken` at the agent's start). Throws UserError when the file exists but cannot be
- * read (permissions), does not open with the device key (E_SECRET_SEALED), or holds no clawbox token.
+ * read (permissions), does not open with the device key (`secret_sealed`), or holds no clawbox token.
  */
 export function readApiToken(dataDir: string): string | null {
   return readStoredToken(dataDir)?.token ?? null;
@@ -41,7 +42,7 @@ function readStoredToken(dataDir: string): { token: string; sealed: boolean } | 
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
     throw new UserError(`cannot read the API token ${file}: ${code}`, {
-      code: "E_TOKEN",
+      code: ErrorCode.API_TOKEN_INVALID,
       fix: "run the command as the user that runs the agent (on a device: sudo -u clawbox clawbox token)",
       cause: err,
     });
@@ -50,7 +51,7 @@ function readStoredToken(dataDir: string): { token: string; sealed: boolean } | 
   const token = isSealed(stored) ? unseal(loadDeviceKey(dataDir).key, stored, TOKEN_CONTEXT) : stored;
   if (!token.startsWith(TOKEN_PREFIX) || token.length < TOKEN_PREFIX.length + 32) {
     throw new UserError(`the API token file ${file} does not hold a clawbox token`, {
-      code: "E_TOKEN",
+      code: ErrorCode.API_TOKEN_INVALID,
       fix: "run `clawbox token --rotate` to write a new one (clients must then use the new token)",
     });
   }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCode } from "../error-codes.js";
 import { tokensEqual } from "./api-token.js";
 import { openAiError } from "./openai-error.js";
 
@@ -21,7 +22,7 @@ export function bearerAuth(token: string) {
         openAiError(
           401,
           `${what}: send "Authorization: Bearer <token>"; print the token on the device with \`clawbox token\``,
-          { code: "invalid_api_key" },
+          { code: ErrorCode.INVALID_API_KEY },
         ),
       );
   };

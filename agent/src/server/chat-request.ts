@@ -1,3 +1,4 @@
+import { ErrorCode } from "../error-codes.js";
 import { toGrammarSchema } from "../inference/json-schema-grammar.js";
 import type {
   ChatMessage,
@@ -228,7 +229,7 @@ export function toResponseFormat(
       "response_format.json_schema.schema",
       'response_format "json_schema" needs json_schema.schema',
       'send {"type": "json_schema", "json_schema": {"name": …, "schema": {…}}}',
-      "missing_required_parameter",
+      ErrorCode.MISSING_REQUIRED_PARAMETER,
     );
   }
   return { type: "json_schema", schema: toGrammarSchema(schema, "response_format.json_schema.schema") };
@@ -271,6 +272,6 @@ export function checkMaxTokens(
     param,
     `${param}=${value} is more than the context size of model "${model.id}" (${model.contextSize} tokens, prompt included)`,
     `send ${param} ≤ ${Math.floor(model.contextSize / 2)} (replies are capped at half the context size)`,
-    "invalid_value",
+    ErrorCode.INVALID_VALUE,
   );
 }

@@ -144,7 +144,7 @@ describe("SSE streaming over a real socket", () => {
   it("answers errors before the first token with their HTTP status, not a 200 stream", async () => {
     const { service } = wordStream(0);
     service.complete = async () => {
-      throw new UserError("the queue is full", { status: 503, code: "E_BUSY", fix: "retry later" });
+      throw new UserError("the queue is full", { status: 503, code: "busy", fix: "retry later" });
     };
     const url = await listen(service);
     const res = await fetch(`${url}/v1/chat/completions`, {
@@ -154,7 +154,7 @@ describe("SSE streaming over a real socket", () => {
     });
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: unknown }).error).toMatchObject({
-      code: "E_BUSY",
+      code: "busy",
       message: "the queue is full — fix: retry later",
     });
   });

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import { ErrorCode, isErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { type OpenAiErrorBody, openAiError } from "./openai-error.js";
 import { ParamError } from "./param-error.js";
@@ -21,7 +22,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(
       openAiError(404, `no such endpoint: ${request.method} ${request.url.split("?")[0]}`, {
-        code: "not_found",
+        code: ErrorCode.NOT_FOUND,
       }),
     ),
   );
@@ -31,28 +32,28 @@ export function registerErrorHandling(app: FastifyInstance): void {
  * What the client did wrong for fastify's request-parsing errors (fastify 5 `lib/errors.js` codes), said
  * with the fix, under OpenAI-style codes instead of fastify's internal FST_ERR_* names.
  */
-const FASTIFY_ERRORS: Record<string, { message: string; code: string }> = {
+const FASTIFY_ERRORS: Record<string, { message: string; code: ErrorCode }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: {
     message:
       "the request body is not valid JSON — fix: send one JSON object (check quotes, commas and brackets)",
-    code: "invalid_json",
+    code: ErrorCode.INVALID_JSON,
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     message: "the request body is empty but Content-Type is application/json — fix: send a JSON object",
-    code: "invalid_json",
+    code: ErrorCode.INVALID_JSON,
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     message: "unsupported Content-Type — fix: send the body as JSON with Content-Type: application/json",
-    code: "unsupported_media_type",
+    code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
   },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     message: "the request body is too large — fix: send a shorter prompt or fewer messages",
-    code: "body_too_large",
+    code: ErrorCode.BODY_TOO_LARGE,
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     message:
       "the Content-Length header does not match the body — fix: let the HTTP client set Content-Length",
-    code: "invalid_request",
+    code: ErrorCode.INVALID_REQUEST,
   },
 };
 
@@ -82,13 +83,14 @@ export function toErrorResponse(
   if (status !== undefined && status >= 400 && status < 500 && typeof e.message === "string") {
     const known = typeof e.code === "string" ? FASTIFY_ERRORS[e.code] : undefined;
     if (known) return { status, body: openAiError(status, known.message, { code: known.code }) };
-    // fastify's internal codes (FST_ERR_*) name its own internals, not the client's problem: never sent
-    const code = typeof e.code === "string" && !e.code.startsWith("FST_") ? e.code : "invalid_request";
+    // fastify's internal codes (FST_ERR_*) name its own internals, not the client's problem: never sent;
+    // only catalogue codes reach a client (one catalogue of codes, error-codes.ts)
+    const code = isErrorCode(e.code) ? e.code : ErrorCode.INVALID_REQUEST;
     return { status, body: openAiError(status, e.message, { code }) };
   }
   request.log.error({ err }, "unhandled error");
   return {
     status: 500,
-    body: openAiError(500, `internal error (request id ${request.id})`, { code: "internal_error" }),
+    body: openAiError(500, `internal error (request id ${request.id})`, { code: ErrorCode.INTERNAL_ERROR }),
   };
 }

@@ -1,3 +1,5 @@
+import type { ErrorCode } from "../error-codes.js";
+
 /**
  * The OpenAI API error body, so OpenAI client libraries raise their usual exceptions with our message:
  * `{"error": {"message", "type", "param", "code"}}` (platform.openai.com/docs/guides/error-codes).
@@ -9,7 +11,8 @@ export interface OpenAiErrorBody {
     type: "invalid_request_error" | "server_error";
     /** The request field at fault in dotted form ("messages[0].role"), or null. */
     param: string | null;
-    code: string | null;
+    /** A code of the catalogue (error-codes.ts), OpenAI's own where OpenAI defines one. */
+    code: ErrorCode | null;
   };
 }
 
@@ -17,7 +20,7 @@ export interface OpenAiErrorBody {
 export function openAiError(
   status: number,
   message: string,
-  opts: { param?: string | null; code?: string | null } = {},
+  opts: { param?: string | null; code?: ErrorCode | null } = {},
 ): OpenAiErrorBody {
   return {
     error: {

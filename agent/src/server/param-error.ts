@@ -1,3 +1,4 @@
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** A 400 about one request field; `param` (dotted path) travels to the OpenAI error body. */
@@ -6,7 +7,7 @@ export class ParamError extends UserError {
     readonly param: string,
     message: string,
     fix: string,
-    code = "unsupported_parameter",
+    code: ErrorCode = ErrorCode.UNSUPPORTED_PARAMETER,
   ) {
     super(message, { fix, code, status: 400 });
   }

@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { ClawboxConfig } from "../config/config-schema.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** Where the image's first-boot service writes the self-signed certificate and key. */
@@ -18,7 +19,7 @@ export interface TlsFiles {
 /**
  * The TLS files to serve HTTPS with: `config.server.tls` when set and enabled, else the device files
  * (DEVICE_TLS_CERT/KEY) when both exist, else null (plain HTTP, e.g. development on 127.0.0.1).
- * Throws UserError (E_TLS) when configured files cannot be read or the certificate does not parse.
+ * Throws UserError (`tls_error`) when configured files cannot be read or the certificate does not parse.
  */
 export function loadTls(
   config: ClawboxConfig,
@@ -38,7 +39,7 @@ export function loadTls(
     throw new UserError(
       `cannot use the TLS certificate ${files.cert} / key ${files.key}: ${(err as Error).message}`,
       {
-        code: "E_TLS",
+        code: ErrorCode.TLS_ERROR,
         fix: "check both PEM files exist and are readable by the agent, or remove server.tls from the config",
         cause: err,
       },

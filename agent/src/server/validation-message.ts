@@ -1,3 +1,4 @@
+import { ErrorCode } from "../error-codes.js";
 /** The subset of an ajv ErrorObject that fastify passes in `error.validation`. */
 export interface SchemaError {
   keyword: string;
@@ -11,8 +12,8 @@ export interface ValidationProblem {
   message: string;
   /** Dotted field path ("messages[0].content"), null for the whole body. */
   param: string | null;
-  /** OpenAI-style code: "missing_required_parameter", "invalid_type", "invalid_value". */
-  code: string;
+  /** OpenAI-style code of the catalogue: missing_required_parameter, invalid_type or invalid_value. */
+  code: ErrorCode;
 }
 
 /**
@@ -33,31 +34,36 @@ export function describeValidation(errors: readonly SchemaError[], context = "bo
         : best,
     undefined,
   );
-  if (!deepest) return { message: `the request ${context} is invalid`, param: null, code: "invalid_value" };
+  if (!deepest)
+    return { message: `the request ${context} is invalid`, param: null, code: ErrorCode.INVALID_VALUE };
 
   const path = fieldPath(deepest);
   const param = path || null;
   const subject = path || `the request ${context}`;
   switch (deepest.keyword) {
     case "required":
-      return { message: `${subject} is missing (required)`, param, code: "missing_required_parameter" };
+      return {
+        message: `${subject} is missing (required)`,
+        param,
+        code: ErrorCode.MISSING_REQUIRED_PARAMETER,
+      };
     case "type": {
       const types = new Set<string>();
       for (const e of pool)
         if (e.keyword === "type" && e.instancePath === deepest.instancePath) types.add(String(e.params.type));
       const list = [...types].flatMap((t) => t.split(",")).join(" or ");
-      return { message: `${subject} must be ${article(list)}`, param, code: "invalid_type" };
+      return { message: `${subject} must be ${article(list)}`, param, code: ErrorCode.INVALID_TYPE };
     }
     case "enum": {
       const allowed = (deepest.params.allowedValues as unknown[]).map(String).join(", ");
-      return { message: `${subject} must be one of: ${allowed}`, param, code: "invalid_value" };
+      return { message: `${subject} must be one of: ${allowed}`, param, code: ErrorCode.INVALID_VALUE };
     }
     case "maxItems":
     case "minItems": {
       const bound = deepest.keyword === "maxItems" ? "at most" : "at least";
       const limit = Number(deepest.params.limit);
       const message = `${subject} must have ${bound} ${limit} item${limit === 1 ? "" : "s"}`;
-      return { message, param, code: "invalid_value" };
+      return { message, param, code: ErrorCode.INVALID_VALUE };
     }
     case "maximum":
     case "minimum": {
@@ -65,11 +71,15 @@ export function describeValidation(errors: readonly SchemaError[], context = "bo
       return {
         message: `${subject} must be ${bound} ${String(deepest.params.limit)}`,
         param,
-        code: "invalid_value",
+        code: ErrorCode.INVALID_VALUE,
       };
     }
     default:
-      return { message: `${subject} ${deepest.message ?? "is invalid"}`, param, code: "invalid_value" };
+      return {
+        message: `${subject} ${deepest.message ?? "is invalid"}`,
+        param,
+        code: ErrorCode.INVALID_VALUE,
+      };
   }
 }
 

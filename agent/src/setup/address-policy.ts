@@ -1,4 +1,5 @@
 import { BlockList, isIP } from "node:net";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -24,7 +25,7 @@ export interface AddressPolicy {
 /**
  * A policy admitting `ranges` (CIDR "a.b.c.d/n", "x::/n" or single addresses). IPv4-mapped IPv6 addresses
  * ("::ffff:192.168.1.5", how a dual-stack socket reports IPv4 clients) are checked as IPv4.
- * Throws UserError (E_CONFIG_ALLOW_FROM) for an entry that is not an address or CIDR range.
+ * Throws UserError (`config_allow_from`) for an entry that is not an address or CIDR range.
  */
 export function addressPolicy(ranges: readonly string[] = LOCAL_RANGES): AddressPolicy {
   const list = new BlockList();
@@ -34,7 +35,7 @@ export function addressPolicy(ranges: readonly string[] = LOCAL_RANGES): Address
     const bits = prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix);
     if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
       throw new UserError(`setup.allowFrom entry "${entry}" is not an IP address or CIDR range`, {
-        code: "E_CONFIG_ALLOW_FROM",
+        code: ErrorCode.CONFIG_ALLOW_FROM,
         fix: 'write ranges like "192.168.0.0/16" or "fd00::/8"',
       });
     }

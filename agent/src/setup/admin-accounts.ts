@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyPassword } from "./password.js";
 import { passwordProblems } from "./password-strength.js";
@@ -24,20 +25,20 @@ export class AdminAccounts {
 
   /**
    * Creates the admin account, or replaces its password when the name exists. Throws UserError:
-   * E_USERNAME (bad name), E_WEAK_PASSWORD (400; `message` lists the problems from passwordProblems as
+   * `invalid_username` (bad name), `weak_password` (400; `message` lists the problems from passwordProblems as
    * "weak password: too-short, common" so the web app can show each in the user's language).
    */
   async setAdmin(username: string, password: string): Promise<void> {
     this.setAdminHash(username, await this.checkedHash(username, password));
   }
 
-  /** Validates the name and the password's strength (E_USERNAME, E_WEAK_PASSWORD) and hashes it. */
+  /** Validates the name and the password's strength (`invalid_username`, `weak_password`) and hashes it. */
   private async checkedHash(username: string, password: string): Promise<string> {
     validateUsername(username);
     const problems = passwordProblems(password, username);
     if (problems.length > 0) {
       throw new UserError(`weak password: ${problems.join(", ")}`, {
-        code: "E_WEAK_PASSWORD",
+        code: ErrorCode.WEAK_PASSWORD,
         fix: "choose a longer password (at least 10 characters) that is not a common one and not your user name",
       });
     }
@@ -47,7 +48,7 @@ export class AdminAccounts {
   /**
    * Creates the admin account, or replaces its password and makes it an admin when the name exists, with a
    * password hash made elsewhere (a boot-partition seed's `$6$` SHA-512-crypt hash; verify() checks it
-   * through verifyPassword). Throws UserError E_USERNAME for a bad name.
+   * through verifyPassword). Throws UserError `invalid_username` for a bad name.
    */
   setAdminHash(username: string, hash: string): void {
     validateUsername(username);
@@ -62,7 +63,7 @@ export class AdminAccounts {
 
   /**
    * Adds an account with `role` (the dashboard's and `clawbox accounts add`'s way to make a viewer).
-   * Throws UserError E_USERNAME, E_WEAK_PASSWORD, or E_ACCOUNT_EXISTS (409) when the name is taken.
+   * Throws UserError `invalid_username`, `weak_password`, or `account_exists` (409) when the name is taken.
    */
   async addAccount(username: string, password: string, role: Role): Promise<Account> {
     const hash = await this.checkedHash(username, password);
@@ -74,7 +75,7 @@ export class AdminAccounts {
       .run(username, hash, role, now, now);
     if (info.changes === 0) {
       throw new UserError(`an account named "${username}" exists already`, {
-        code: "E_ACCOUNT_EXISTS",
+        code: ErrorCode.ACCOUNT_EXISTS,
         status: 409,
         fix: "pick another name, or remove the old account first",
       });
@@ -92,19 +93,22 @@ export class AdminAccounts {
   }
 
   /**
-   * Removes an account (its sessions end with it: ON DELETE CASCADE). Throws UserError E_NOT_FOUND (404)
-   * for an unknown name and E_LAST_ADMIN (409) for the only admin (the device would have no admin left).
+   * Removes an account (its sessions end with it: ON DELETE CASCADE). Throws UserError `not_found` (404)
+   * for an unknown name and `last_admin` (409) for the only admin (the device would have no admin left).
    */
   removeAccount(username: string): void {
     const tx = this.db.transaction(() => {
       const role = this.db.prepare("SELECT role FROM admin_users WHERE username = ?").pluck().get(username);
       if (!role) {
-        throw new UserError(`there is no account named "${username}"`, { code: "E_NOT_FOUND", status: 404 });
+        throw new UserError(`there is no account named "${username}"`, {
+          code: ErrorCode.NOT_FOUND,
+          status: 404,
+        });
       }
       const admins = this.db.prepare("SELECT COUNT(*) FROM admin_users WHERE role = 'admin'").pluck().get();
       if (role === "admin" && admins === 1) {
         throw new UserError("this is the only admin account", {
-          code: "E_LAST_ADMIN",
+          code: ErrorCode.LAST_ADMIN,
           status: 409,
           fix: "add another admin first",
         });

@@ -14,7 +14,7 @@ import { ensureSetupCode, readSetupCode, removeSetupCode } from "./setup-code.js
 import { SetupFlow } from "./setup-flow.js";
 import type { HardwareOverview, SetupServices } from "./setup-services.js";
 
-/** Wrong setup codes / logins allowed per address per minute (issue 3: "more than 5 … within a minute"). */
+/** Wrong setup codes / logins allowed per address per minute: one more → 429 (brute-force guard). */
 export const MAX_FAILURES_PER_MINUTE = 5;
 
 export interface CreateSetupOptions {

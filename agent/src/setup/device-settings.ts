@@ -1,3 +1,4 @@
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { SystemActions } from "../system/system-actions.js";
 import type { SettingsStore } from "./settings-store.js";
@@ -47,7 +48,7 @@ export class DeviceSettings {
 
   /**
    * Validates one public key line (parseSshPublicKey), adds it (a key already present is kept once) and
-   * installs the whole list through SystemActions. Throws UserError (E_SSH_KEY, or E_SSH_KEYS_FULL beyond
+   * installs the whole list through SystemActions. Throws UserError (`ssh_key`, or `ssh_keys_full` beyond
    * MAX_SSH_KEYS). Returns the parsed key.
    */
   async addSshKey(text: string): Promise<SshPublicKey> {
@@ -55,7 +56,7 @@ export class DeviceSettings {
     const keys = this.sshKeys().filter((k) => k.fingerprint !== key.fingerprint);
     if (keys.length >= MAX_SSH_KEYS) {
       throw new UserError(`at most ${MAX_SSH_KEYS} SSH keys can be stored`, {
-        code: "E_SSH_KEYS_FULL",
+        code: ErrorCode.SSH_KEYS_FULL,
         fix: "remove keys that are no longer used first",
       });
     }

@@ -66,7 +66,7 @@ describe("writeConfigModel", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).code).toBe("E_CONFIG_FILE");
+    expect((err as UserError).code).toBe("config_file_unwritable");
     expect(readFileSync(bad, "utf8")).toBe("server:\n  port: not-a-number\n");
   });
 });
@@ -109,7 +109,7 @@ describe("ModelChoice", () => {
         configFile: k.configFile,
         resolve: (ref) => k.store.resolve(ref),
         load: async (path) => {
-          throw new UserError(`cannot load ${path}`, { code: "E_MODEL_LOAD" });
+          throw new UserError(`cannot load ${path}`, { code: "model_load_failed" });
         },
       });
       const path = join(k.store.dir, "broken.gguf");

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { editConfigFile } from "../config/edit-config-file.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { LoadedModelInfo } from "../inference/types.js";
 import type { DefaultModel } from "../models/default-model.js";
@@ -27,7 +28,7 @@ export interface ModelChoiceDeps {
   configFile: string | null;
   /** Loads a GGUF file into the inference service (hot switch: in-flight requests finish on the old one). */
   load: (path: string) => Promise<LoadedModelInfo>;
-  /** Finds a ref's file in the store (ModelStore.resolve); throws E_MODEL_NOT_FOUND when it is not there. */
+  /** Finds a ref's file in the store (ModelStore.resolve); throws `model_not_found` when it is not there. */
   resolve: (ref: string) => Promise<string>;
 }
 
@@ -48,7 +49,7 @@ export class ModelChoice {
   /**
    * Makes `path` (the stored file of `ref`) the model the agent runs: load first, then the config file and
    * the settings, so a file that does not load is never configured (a configured model that fails to load
-   * would stop the next start). Throws what `load` throws (nothing written), and UserError E_CONFIG_FILE when
+   * would stop the next start). Throws what `load` throws (nothing written), and UserError `config_file_unwritable` when
    * the config file cannot be read, parsed or written (the model then runs until the agent stops).
    */
   async apply(ref: string, path: string): Promise<LoadedModelInfo> {
@@ -68,7 +69,7 @@ export class ModelChoice {
     try {
       path = await this.deps.resolve(ref);
     } catch (err) {
-      if (err instanceof UserError && err.code === "E_MODEL_NOT_FOUND") return null;
+      if (err instanceof UserError && err.code === ErrorCode.MODEL_NOT_FOUND) return null;
       throw err;
     }
     return this.apply(ref, path);
@@ -94,7 +95,7 @@ export function startupModel(settings: SettingsStore): DefaultModel | null {
 /**
  * Sets `model: <path>` in the YAML config `file` (created when missing) by editing its document in place,
  * validates the whole result against the config schema and writes it atomically with mode 0600 (the file
- * may hold bridge secrets). Throws UserError E_CONFIG_FILE naming the file and the fix; writes nothing then.
+ * may hold bridge secrets). Throws UserError `config_file_unwritable` naming the file and the fix; writes nothing then.
  */
 export function writeConfigModel(file: string, path: string): void {
   editConfigFile(file, "the chosen model", (doc) => doc.set("model", path));

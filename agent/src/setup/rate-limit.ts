@@ -1,6 +1,6 @@
 /**
  * Counts failures per key (client address) in a sliding time window. Used for wrong setup codes and wrong
- * logins: the issue fixes "more than 5 wrong codes within a minute from one address → 429".
+ * logins: more than 5 wrong codes within a minute from one address → 429, so a code cannot be guessed.
  */
 export class FailureLimiter {
   readonly #failures = new Map<string, number[]>();

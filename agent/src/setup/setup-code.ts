@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../config/atomic-write.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -44,7 +45,7 @@ export function readSetupCode(dataDir: string): string | null {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
     throw new UserError(`cannot read the setup code ${file}: ${code}`, {
-      code: "E_SETUP_CODE",
+      code: ErrorCode.SETUP_CODE,
       fix: "run the command as root or as the agent's user (on a device: sudo clawbox setup-code)",
       cause: err,
     });
@@ -53,7 +54,7 @@ export function readSetupCode(dataDir: string): string | null {
   const valid = new RegExp(`^[${SETUP_CODE_ALPHABET}]{${SETUP_CODE_LENGTH}}$`);
   if (!valid.test(code)) {
     throw new UserError(`the setup code file ${file} does not hold a setup code`, {
-      code: "E_SETUP_CODE",
+      code: ErrorCode.SETUP_CODE,
       fix: "delete the file and restart the agent: it writes a new code while setup is unfinished",
     });
   }

@@ -1,3 +1,4 @@
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import type { AdminAccounts } from "./admin-accounts.js";
 import type { DeviceIdentity, DeviceSettings } from "./device-settings.js";
@@ -5,7 +6,7 @@ import type { ModelChoice } from "./model-choice.js";
 import type { SettingsStore } from "./settings-store.js";
 import type { SshPublicKey } from "./ssh-key.js";
 
-/** The wizard's steps in order (issue 3: welcome … finish). */
+/** The wizard's steps in order, welcome … finish (one list for the server and the web app). */
 export const SETUP_STEPS = [
   "welcome",
   "admin",
@@ -68,7 +69,7 @@ const EMPTY: SetupRecord = {
 /**
  * The first-boot state machine, persisted in SQLite (settings key `setup`) after every step, so a reload,
  * a second browser or a restart continues where it stopped. Steps may be redone in any order until
- * finish(); after finish every mutation throws UserError 410 (E_SETUP_FINISHED) for good.
+ * finish(); after finish every mutation throws UserError 410 (`setup_finished`) for good.
  */
 export class SetupFlow {
   constructor(
@@ -98,7 +99,7 @@ export class SetupFlow {
   assertOpen(): void {
     if (this.isConfigured()) {
       throw new UserError("setup is already finished", {
-        code: "E_SETUP_FINISHED",
+        code: ErrorCode.SETUP_FINISHED,
         status: 410,
         fix: "log in to the dashboard to change settings",
       });
@@ -211,14 +212,14 @@ export class SetupFlow {
   #requireOptional(step: SetupStep): void {
     if (!OPTIONAL_STEPS.includes(step)) {
       throw new UserError(`the step "${step}" cannot be skipped`, {
-        code: "E_SETUP_STEP",
+        code: ErrorCode.SETUP_STEP,
         fix: `optional steps are: ${OPTIONAL_STEPS.join(", ")}`,
       });
     }
   }
 
   /**
-   * Step 9: ends setup. Needs the admin account and the device step (409 E_SETUP_INCOMPLETE otherwise);
+   * Step 9: ends setup. Needs the admin account and the device step (409 `setup_incomplete` otherwise);
    * then the state is "configured" for good and onFinished runs (setup code deleted).
    */
   finish(): SetupStatus {
@@ -227,7 +228,7 @@ export class SetupFlow {
     const missing = (["admin", "device"] as const).filter((s) => !r.done[s]);
     if (missing.length > 0) {
       throw new UserError(`setup cannot finish yet: ${missing.join(" and ")} still to do`, {
-        code: "E_SETUP_INCOMPLETE",
+        code: ErrorCode.SETUP_INCOMPLETE,
         status: 409,
         fix: "complete the admin account and device steps first",
       });

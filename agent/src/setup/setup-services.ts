@@ -34,7 +34,7 @@ export interface SetupServices {
   setupCode: () => string | null;
   /** Who may call the setup API (default: loopback, private, link-local; config `setup.allowFrom`). */
   setupAddresses: AddressPolicy;
-  /** Wrong setup codes per address (issue 3: > 5 per minute → 429). */
+  /** Wrong setup codes per address (more than 5 per minute → 429, so the code cannot be guessed). */
   setupCodeFailures: FailureLimiter;
   /** Wrong logins per address (same limits). */
   loginFailures: FailureLimiter;

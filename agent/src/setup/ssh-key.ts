@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** A validated OpenSSH public key. */
@@ -31,7 +32,7 @@ const MAX_COMMENT = 100;
 
 function fail(message: string): never {
   throw new UserError(message, {
-    code: "E_SSH_KEY",
+    code: ErrorCode.SSH_KEY,
     fix: "paste the one line of your public key file (e.g. ~/.ssh/id_ed25519.pub), starting with ssh-ed25519 or ssh-rsa",
   });
 }
@@ -47,7 +48,7 @@ function readString(blob: Buffer, offset: number): { value: Buffer; next: number
 /**
  * Parses and validates one public key line "type base64 [comment]" (RFC 4253 §6.6 key blob inside).
  * Checks: a supported type (no DSA, no options prefix), valid base64 whose inner type matches, RSA modulus
- * ≥ MIN_RSA_BITS, a comment of printable characters of at most 100 characters. Throws UserError (E_SSH_KEY)
+ * ≥ MIN_RSA_BITS, a comment of printable characters of at most 100 characters. Throws UserError (`ssh_key`)
  * naming the problem.
  */
 export function parseSshPublicKey(text: string): SshPublicKey {

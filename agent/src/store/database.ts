@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { migrate } from "./migrations.js";
 
@@ -24,7 +25,7 @@ export function openDatabase(dataDir: string): Database {
     db = new BetterSqlite3(file);
   } catch (err) {
     throw new UserError(`cannot open the database ${file}: ${(err as Error).message}`, {
-      code: "E_DB_OPEN",
+      code: ErrorCode.DB_OPEN_FAILED,
       fix: "check that the data dir exists and is writable by this user (or pass --data-dir)",
       cause: err,
     });

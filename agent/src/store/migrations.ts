@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 
 /** One schema step. `version` numbers are dense and never reused; a shipped migration is never edited. */
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /**
- * The store's migrations, oldest first. Later issues (outbox, pairing, audit log) append here.
+ * The store's migrations, oldest first. Later features (outbox, pairing, audit log) append here.
  * Times are ISO 8601 UTC text (sortable, readable in `sqlite3`); ids of conversations are text because
  * they come from clients (`user`, `X-Conversation-Id`) or from a hash of the first messages.
  */
@@ -178,7 +179,7 @@ export const MIGRATIONS: readonly Migration[] = [
 /**
  * Brings `db` up to the newest migration, each step in its own transaction together with its row in
  * `schema_migrations` (so a crash mid-step leaves the old version). Idempotent: applied versions are skipped.
- * Returns the versions applied by this call. Throws UserError (E_DB_NEWER) when the database is newer than
+ * Returns the versions applied by this call. Throws UserError (`db_newer`) when the database is newer than
  * this agent knows (a downgrade), naming both versions.
  */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
@@ -194,7 +195,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     throw new UserError(
       `the database schema (version ${current}) is newer than this agent knows (${newest})`,
       {
-        code: "E_DB_NEWER",
+        code: ErrorCode.DB_NEWER,
         fix: "upgrade the agent to the release that wrote this database, or restore a backup of the data dir",
       },
     );

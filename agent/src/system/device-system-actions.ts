@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../config/atomic-write.js";
+import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { RecordingSystemActions } from "./recording-system-actions.js";
 import type { NetworkSupport, SystemActions, WifiNetwork } from "./system-actions.js";
@@ -57,7 +58,7 @@ export class DeviceSystemActions implements SystemActions {
     } catch (err) {
       const detail = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n")[0];
       throw new UserError(`could not ${what}: ${detail}`, {
-        code: "E_SYSTEM_ACTION",
+        code: ErrorCode.SYSTEM_ACTION_FAILED,
         status: 502,
         fix: "check the agent's journal (journalctl -u clawbox-agent) and try again",
         cause: err,

@@ -2,7 +2,7 @@ import { signal } from "@preact/signals";
 import { en, type MessageKey } from "./en.js";
 import { zhCN } from "./zh-CN.js";
 
-/** The two complete catalogues (issue 3: English and Simplified Chinese). */
+/** The two complete catalogues, English and Simplified Chinese (every text of the web app in both). */
 export const CATALOGUES = { en, "zh-CN": zhCN } as const;
 export type Lang = keyof typeof CATALOGUES;
 export const LANGS: { id: Lang; label: string }[] = [

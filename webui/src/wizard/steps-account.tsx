@@ -107,9 +107,9 @@ export function WelcomeStep() {
   );
 }
 
-/** The password problems in an E_WEAK_PASSWORD message ("weak password: too-short, common"). */
+/** The password problems in an `weak_password` message ("weak password: too-short, common"). */
 function problemsOf(error: Error | null): string[] {
-  if (!(error instanceof ApiError) || error.code !== "E_WEAK_PASSWORD") return [];
+  if (!(error instanceof ApiError) || error.code !== "weak_password") return [];
   const list = /weak password: ([a-z, -]+)/.exec(error.message)?.[1] ?? "";
   return list
     .split(",")
@@ -134,7 +134,8 @@ export function AdminStep() {
   const { busy, error, setError, run } = useAction();
   const problems = problemsOf(error);
   const mismatch = confirm.length > 0 && confirm !== password;
-  const userError = error instanceof ApiError && error.code === "E_USERNAME" ? t("admin.badUsername") : null;
+  const userError =
+    error instanceof ApiError && error.code === "invalid_username" ? t("admin.badUsername") : null;
   return (
     <form
       onSubmit={(e) => {
@@ -245,7 +246,7 @@ export function DeviceStep() {
       <Field
         label={t("device.name")}
         help={t("device.nameHelp")}
-        error={code === "E_DEVICE_NAME" ? t("device.badName") : null}
+        error={code === "invalid_device_name" ? t("device.badName") : null}
       >
         {({ id, describedBy, invalid }) => (
           <input
@@ -262,7 +263,10 @@ export function DeviceStep() {
           />
         )}
       </Field>
-      <Field label={t("device.timezone")} error={code === "E_TIMEZONE" ? t("device.badTimezone") : null}>
+      <Field
+        label={t("device.timezone")}
+        error={code === "invalid_timezone" ? t("device.badTimezone") : null}
+      >
         {({ id, describedBy, invalid }) => (
           <select
             id={id}
@@ -280,7 +284,7 @@ export function DeviceStep() {
           </select>
         )}
       </Field>
-      {code !== "E_DEVICE_NAME" && code !== "E_TIMEZONE" && <ErrorLine error={error} />}
+      {code !== "invalid_device_name" && code !== "invalid_timezone" && <ErrorLine error={error} />}
       <div class="actions">
         <button type="button" onClick={() => back("device")}>
           {t("common.back")}

@@ -8,7 +8,7 @@ import { back, details } from "./wizard.js";
 export function FinishStep() {
   const { busy, error, run } = useAction();
   const d = details.value;
-  const incomplete = error instanceof ApiError && error.code === "E_SETUP_INCOMPLETE";
+  const incomplete = error instanceof ApiError && error.code === "setup_incomplete";
   return (
     <form
       onSubmit={(e) => {

@@ -1,4 +1,5 @@
 import { DWClient, type DWClientDownStream, TOPIC_ROBOT } from "dingtalk-stream";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import { InboundOrder } from "../inbound-order.js";
@@ -173,7 +174,7 @@ export class DingTalkAdapter extends AdapterHooks<DingTalkBridgeConfig> implemen
           `DingTalk refused the Stream connection for ${this.config.clientId} (${err.code}).`,
           {
             fix: 'In the developer console enable the robot with message receiving mode "Stream mode", and publish the app.',
-            code: "bridge_missing_intent",
+            code: ErrorCode.BRIDGE_MISSING_INTENT,
           },
         );
       }

@@ -1,3 +1,4 @@
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { PermanentSendError, RateLimitedError } from "../types.js";
 
@@ -97,13 +98,13 @@ export class DingTalkToken {
       if (err instanceof DingTalkApiError && err.status >= 400 && err.status < 500) {
         throw new UserError(`DingTalk refused the Client ID ${this.clientId} or its secret (${err.code}).`, {
           fix: "Copy Client ID and Client Secret again from the DingTalk developer console → Credentials & Basic Info.",
-          code: "bridge_bad_token",
+          code: ErrorCode.BRIDGE_BAD_TOKEN,
         });
       }
       if (err instanceof DingTalkApiError) throw err;
       throw new UserError(`Cannot reach DingTalk at ${this.apiUrl}.`, {
         fix: "Check the device's internet connection and DNS (api.dingtalk.com and wss-open-connection.dingtalk.com must be reachable).",
-        code: "bridge_unreachable",
+        code: ErrorCode.BRIDGE_UNREACHABLE,
         cause: err,
       });
     }

@@ -10,6 +10,7 @@ import {
   RESTJSONErrorCodes,
   Routes,
 } from "discord.js";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import {
@@ -199,7 +200,7 @@ function toNonce(outboxId: string): string {
 function missingIntent(): UserError {
   return new UserError("Discord refused the Message Content intent for this bot (gateway close 4014).", {
     fix: "In the Discord Developer Portal open your application → Bot → Privileged Gateway Intents and enable MESSAGE CONTENT INTENT, then save.",
-    code: "bridge_missing_intent",
+    code: ErrorCode.BRIDGE_MISSING_INTENT,
   });
 }
 
@@ -209,7 +210,7 @@ function describeStartError(err: unknown): Error {
   if (code === "TokenInvalid" || (err instanceof DiscordAPIError && err.status === 401)) {
     return new UserError("Discord rejected the bot token.", {
       fix: "In the Developer Portal open your application → Bot → Reset Token, and paste the new token.",
-      code: "bridge_bad_token",
+      code: ErrorCode.BRIDGE_BAD_TOKEN,
     });
   }
   if (code === "DisallowedIntents") return missingIntent();
@@ -217,7 +218,7 @@ function describeStartError(err: unknown): Error {
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ETIMEDOUT/.test(text) || code === "ECONNREFUSED") {
     return new UserError("Cannot reach Discord.", {
       fix: "Check the device's internet connection and DNS (discord.com and gateway.discord.gg must be reachable).",
-      code: "bridge_unreachable",
+      code: ErrorCode.BRIDGE_UNREACHABLE,
     });
   }
   return err instanceof Error ? err : new Error(text);

@@ -1,6 +1,7 @@
 import { ImapFlow } from "imapflow";
 import { type ParsedMail, simpleParser } from "mailparser";
 import nodemailer, { type Transporter } from "nodemailer";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type {
   AdapterStatus,
@@ -92,7 +93,7 @@ export class EmailAdapter implements ChannelAdapter {
         throw new UserError(
           `e-mail bridge "${this.id}": the IMAP server refused the login of ${c.imap.user}`,
           {
-            code: "E_BRIDGE_AUTH",
+            code: ErrorCode.BRIDGE_AUTH,
             fix: "check imap.user and imap.password",
           },
         );

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as lark from "@larksuiteoapi/node-sdk";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import { InboundOrder } from "../inbound-order.js";
@@ -120,7 +121,7 @@ export class FeishuAdapter extends AdapterHooks<FeishuBridgeConfig> implements C
     if (!info.bot?.open_id) {
       throw new UserError(`Feishu app ${this.config.appId} has no bot.`, {
         fix: "In the developer console open Features → Bot, enable it, and publish a new app version.",
-        code: "bridge_missing_intent",
+        code: ErrorCode.BRIDGE_MISSING_INTENT,
       });
     }
     this.me = { id: info.bot.open_id, name: info.bot.app_name };
@@ -273,7 +274,7 @@ export function idempotencyKey(outboxId: string): string {
 function badCredentials(appId: string, detail: string): UserError {
   return new UserError(`Feishu refused the app credentials of ${appId} (${detail}).`, {
     fix: "Copy App ID and App Secret again from the developer console → Credentials & Basic Info, and check domain (feishu or lark) matches where the app was created.",
-    code: "bridge_bad_token",
+    code: ErrorCode.BRIDGE_BAD_TOKEN,
   });
 }
 
@@ -287,7 +288,7 @@ function longConnectionRefused(appId: string, detail: string): UserError {
       `Feishu refused another long connection for ${appId}: too many are open (${detail}).`,
       {
         fix: "Stop other programs or devices using this app's long connection, or create a separate app for this device.",
-        code: "bridge_missing_intent",
+        code: ErrorCode.BRIDGE_MISSING_INTENT,
       },
     );
   }

@@ -1,3 +1,4 @@
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { PermanentSendError, RateLimitedError } from "../types.js";
 
@@ -52,7 +53,7 @@ export async function openPlatformCall<T>(
   } catch (err) {
     throw new UserError(`Cannot reach the Feishu open platform at ${base}.`, {
       fix: "Check the device's internet connection and DNS, and the domain setting (feishu or lark).",
-      code: "bridge_unreachable",
+      code: ErrorCode.BRIDGE_UNREACHABLE,
       cause: err,
     });
   }
@@ -64,7 +65,7 @@ export async function openPlatformCall<T>(
   if (BAD_CREDENTIALS.has(data.code) || res.status === 401) {
     throw new UserError(`Feishu refused the app credentials (${data.code}: ${data.msg ?? ""}).`, {
       fix: "Copy App ID and App Secret again from the developer console → Credentials & Basic Info, and check domain (feishu or lark) matches where the app was created.",
-      code: "bridge_bad_token",
+      code: ErrorCode.BRIDGE_BAD_TOKEN,
     });
   }
   throw new Error(`Feishu ${path} answered ${data.code}: ${data.msg ?? ""}`);

@@ -1,4 +1,5 @@
 import IRC, { type Client, type IrcMessageEvent } from "irc-framework";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type {
   AdapterStatus,
@@ -117,7 +118,7 @@ export class IrcAdapter implements ChannelAdapter {
           new UserError(
             `IRC ${c.host}:${c.port}: connection closed before registration (unreachable host or refused)`,
             {
-              code: "bridge_unreachable",
+              code: ErrorCode.BRIDGE_UNREACHABLE,
               fix: "check the host and port (and tls) of the IRC server, and that it is running",
             },
           ),
@@ -128,7 +129,7 @@ export class IrcAdapter implements ChannelAdapter {
           client.removeAllListeners();
           reject(
             new UserError(`IRC bridge "${this.id}": SASL login refused`, {
-              code: "E_BRIDGE_AUTH",
+              code: ErrorCode.BRIDGE_AUTH,
               fix: "check sasl.account and sasl.password",
             }),
           );

@@ -9,6 +9,7 @@ import {
   RoomEvent,
   SyncState,
 } from "matrix-js-sdk";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import {
@@ -249,7 +250,7 @@ export class MatrixAdapter extends AdapterHooks<MatrixBridgeConfig> implements C
 function noCredentials(): UserError {
   return new UserError("The Matrix bridge needs an accessToken or a password.", {
     fix: "Add accessToken (Element: Settings → Help & About → Access Token) or password to the bridge's settings.",
-    code: "bridge_bad_config",
+    code: ErrorCode.BRIDGE_BAD_CONFIG,
   });
 }
 
@@ -259,13 +260,13 @@ function describeStartError(err: unknown, homeserverUrl: string): Error {
     if (err.errcode === "M_UNKNOWN_TOKEN" || err.errcode === "M_MISSING_TOKEN") {
       return new UserError("The Matrix homeserver rejected the access token.", {
         fix: "Create a new access token for the bot account (or log in again) and paste it.",
-        code: "bridge_bad_token",
+        code: ErrorCode.BRIDGE_BAD_TOKEN,
       });
     }
     if (err.errcode === "M_FORBIDDEN") {
       return new UserError("The Matrix homeserver rejected the user id or password.", {
         fix: "Check userId (@name:server) and password of the bot account.",
-        code: "bridge_bad_token",
+        code: ErrorCode.BRIDGE_BAD_TOKEN,
       });
     }
   }
@@ -276,7 +277,7 @@ function describeStartError(err: unknown, homeserverUrl: string): Error {
   ) {
     return new UserError(`Cannot reach the Matrix homeserver at ${homeserverUrl}.`, {
       fix: "Check homeserverUrl (the client API base, e.g. https://matrix.example.org) and the device's network.",
-      code: "bridge_unreachable",
+      code: ErrorCode.BRIDGE_UNREACHABLE,
     });
   }
   return err instanceof Error ? err : new Error(text);

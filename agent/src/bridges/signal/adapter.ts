@@ -1,3 +1,4 @@
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import { type BackoffOptions, backoffDelay, sleep } from "../backoff.js";
@@ -163,7 +164,7 @@ export class SignalAdapter extends AdapterHooks<SignalBridgeConfig> implements C
     } catch {
       throw new UserError(`Cannot reach the signal-cli daemon at ${this.baseUrl}.`, {
         fix: `Start it with \`signal-cli -a ${this.config.account} daemon --http 127.0.0.1:8080\` (signal-cli needs Java 21), or correct the url setting.`,
-        code: "bridge_unreachable",
+        code: ErrorCode.BRIDGE_UNREACHABLE,
       });
     }
     await res.body?.cancel();
@@ -172,7 +173,7 @@ export class SignalAdapter extends AdapterHooks<SignalBridgeConfig> implements C
         `${this.baseUrl} is not a signal-cli HTTP daemon (GET /api/v1/check answered HTTP ${res.status}).`,
         {
           fix: "Point url at `signal-cli daemon --http HOST:PORT`; the HTTP daemon answers /api/v1/check.",
-          code: "bridge_unreachable",
+          code: ErrorCode.BRIDGE_UNREACHABLE,
         },
       );
     }
@@ -192,7 +193,7 @@ export class SignalAdapter extends AdapterHooks<SignalBridgeConfig> implements C
     if (!mine) {
       throw new UserError(`The Signal account ${account} is not registered with the signal-cli daemon.`, {
         fix: `Register it (\`signal-cli -a ${account} register\`, then \`verify CODE\`) or link it to your phone (\`signal-cli link\`), then restart the daemon.`,
-        code: "bridge_not_registered",
+        code: ErrorCode.BRIDGE_NOT_REGISTERED,
       });
     }
     return { number: account, aci: mine.aci ?? mine.uuid ?? undefined };

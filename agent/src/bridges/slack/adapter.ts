@@ -1,4 +1,5 @@
 import { App, LogLevel } from "@slack/bolt";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import {
@@ -207,7 +208,7 @@ function boltLogger(ctx: AdapterContext) {
 function swapped(): UserError {
   return new UserError("The Slack app token must be the app-level token starting with xapp-.", {
     fix: "In your Slack app open Basic Information → App-Level Tokens, create one with connections:write, and use that xapp- token as appToken; the xoxb- token is botToken.",
-    code: "bridge_bad_token",
+    code: ErrorCode.BRIDGE_BAD_TOKEN,
   });
 }
 
@@ -218,7 +219,7 @@ function describeStartError(err: unknown): Error {
   if (slackError === "invalid_auth" || slackError === "not_authed" || slackError === "token_revoked") {
     return new UserError(`Slack rejected a token (${slackError}).`, {
       fix: "Reinstall the app to the workspace and copy the Bot User OAuth Token (xoxb-…) and the app-level token (xapp-…) again.",
-      code: "bridge_bad_token",
+      code: ErrorCode.BRIDGE_BAD_TOKEN,
     });
   }
   if (slackError === "not_allowed_token_type") return swapped();
@@ -229,7 +230,7 @@ function describeStartError(err: unknown): Error {
   ) {
     return new UserError("Cannot reach Slack.", {
       fix: "Check the device's internet connection and DNS (slack.com and wss-primary.slack.com must be reachable).",
-      code: "bridge_unreachable",
+      code: ErrorCode.BRIDGE_UNREACHABLE,
     });
   }
   return err instanceof Error ? err : new Error(text);

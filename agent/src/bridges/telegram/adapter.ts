@@ -2,6 +2,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
 import { Bot, type Context, GrammyError, HttpError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import {
@@ -177,13 +178,13 @@ function describeStartError(err: unknown, apiRoot: string): Error {
   if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
     return new UserError("Telegram rejected the bot token (Unauthorized).", {
       fix: "Copy the token again from @BotFather (/mybots → API Token); it looks like 123456789:AA…",
-      code: "bridge_bad_token",
+      code: ErrorCode.BRIDGE_BAD_TOKEN,
     });
   }
   if (err instanceof HttpError) {
     return new UserError(`Cannot reach the Telegram Bot API at ${apiRoot}.`, {
       fix: "Check the device's internet connection and DNS, or the apiRoot setting.",
-      code: "bridge_unreachable",
+      code: ErrorCode.BRIDGE_UNREACHABLE,
     });
   }
   return err instanceof Error ? err : new Error(String(err));

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { SIGNATURE_HEADER, signedHeaders, TIMESTAMP_HEADER, verifySignature } from "../hmac-signature.js";
 import {
@@ -79,7 +80,7 @@ export class WebhookAdapter implements ChannelAdapter {
           new UserError(
             `webhook bridge "${this.id}" cannot listen on ${this.config.listenHost}:${this.config.listenPort}: ${err.code ?? err.message}`,
             {
-              code: "E_BRIDGE_LISTEN",
+              code: ErrorCode.BRIDGE_LISTEN,
               fix: "choose a free listenPort or stop the program using it",
             },
           ),

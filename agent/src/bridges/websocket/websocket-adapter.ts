@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type {
   AdapterStatus,
@@ -99,7 +100,7 @@ export class WebSocketChannelAdapter implements ChannelAdapter {
           new UserError(
             `websocket bridge "${this.id}" cannot listen on port ${this.config.listenPort}: ${err.code ?? err.message}`,
             {
-              code: "E_BRIDGE_LISTEN",
+              code: ErrorCode.BRIDGE_LISTEN,
               fix: "choose a free listenPort or stop the program using it",
             },
           ),

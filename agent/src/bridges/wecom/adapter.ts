@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { XMLParser } from "fast-xml-parser";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import { BridgeListener } from "../bridge-listener.js";
@@ -85,7 +86,7 @@ export class WeComAdapter extends AdapterHooks<WeComBridgeConfig> implements Cha
     } catch (err) {
       throw new UserError(`WeCom bridge "${ctx.id}": ${(err as Error).message}.`, {
         fix: "Copy the EncodingAESKey again from the app's Receive messages → API settings (press Random to make one).",
-        code: "bridge_bad_config",
+        code: ErrorCode.BRIDGE_BAD_CONFIG,
       });
     }
     this.accessToken = new WeComToken(this.apiUrl, config.corpId, config.corpSecret);
@@ -102,7 +103,7 @@ export class WeComAdapter extends AdapterHooks<WeComBridgeConfig> implements Cha
 
   /**
    * Fetches an access_token (checks CorpID and Secret), then listens for callbacks. Throws UserError
-   * `bridge_bad_token`, `bridge_unreachable` or `E_BRIDGE_LISTEN` (port taken).
+   * `bridge_bad_token`, `bridge_unreachable` or `bridge_listen` (port taken).
    */
   async start(signal: AbortSignal): Promise<void> {
     if (this.listener) return;

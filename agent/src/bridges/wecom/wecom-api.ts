@@ -1,3 +1,4 @@
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { PermanentSendError, RateLimitedError } from "../types.js";
 
@@ -75,13 +76,13 @@ export class WeComToken {
       if (err instanceof WeComApiError && WECOM_BAD_CREDENTIALS.has(err.errcode)) {
         throw new UserError(`WeCom refused the CorpID ${this.corpId} or the app Secret (${err.errcode}).`, {
           fix: "Copy the CorpID (My Company → Company Information) and the app's Secret (App Management → your app) again.",
-          code: "bridge_bad_token",
+          code: ErrorCode.BRIDGE_BAD_TOKEN,
         });
       }
       if (err instanceof WeComApiError) throw err;
       throw new UserError(`Cannot reach the WeCom API at ${this.apiUrl}.`, {
         fix: "Check the device's internet connection and DNS (qyapi.weixin.qq.com must be reachable).",
-        code: "bridge_unreachable",
+        code: ErrorCode.BRIDGE_UNREACHABLE,
         cause: err,
       });
     }

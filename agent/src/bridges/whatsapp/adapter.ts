@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { AdapterHooks } from "../adapter-hooks.js";
 import { BridgeListener } from "../bridge-listener.js";
@@ -99,7 +100,7 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
   /**
    * Checks the token and phone number id (`GET /{phoneNumberId}`), then listens for webhooks. Throws
    * UserError `bridge_bad_token` (token rejected), `bridge_bad_config` (unknown phone number id),
-   * `bridge_unreachable` (Graph API unreachable) or `E_BRIDGE_LISTEN` (port taken).
+   * `bridge_unreachable` (Graph API unreachable) or `bridge_listen` (port taken).
    */
   async start(signal: AbortSignal): Promise<void> {
     if (this.listener) return;
@@ -186,7 +187,7 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
         if (err.status === 401 || err.code === GRAPH_TOKEN_INVALID) {
           throw new UserError("WhatsApp rejected the access token (expired or invalid).", {
             fix: "Create a new token (Business settings → System users → Generate token, with whatsapp_business_messaging) and paste it again.",
-            code: "bridge_bad_token",
+            code: ErrorCode.BRIDGE_BAD_TOKEN,
           });
         }
         if (err.status === 404 || err.code === GRAPH_INVALID_PARAMETER) {
@@ -194,7 +195,7 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
             `WhatsApp knows no phone number id ${this.config.phoneNumberId} for this token.`,
             {
               fix: "Copy the Phone number ID (not the phone number) from WhatsApp Manager → API setup.",
-              code: "bridge_bad_config",
+              code: ErrorCode.BRIDGE_BAD_CONFIG,
             },
           );
         }
@@ -202,7 +203,7 @@ export class WhatsAppAdapter extends AdapterHooks<WhatsAppBridgeConfig> implemen
       }
       throw new UserError(`Cannot reach the WhatsApp Graph API at ${this.graphBase}.`, {
         fix: "Check the device's internet connection and DNS, or the graphApiUrl setting.",
-        code: "bridge_unreachable",
+        code: ErrorCode.BRIDGE_UNREACHABLE,
       });
     }
   }

@@ -1,4 +1,5 @@
 import { client, type XmlElement, type XmppClient, xml } from "@xmpp/client";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type {
   AdapterStatus,
@@ -100,7 +101,7 @@ export class XmppAdapter implements ChannelAdapter {
         throw new UserError(
           `XMPP bridge "${this.id}": the server refused the login of ${c.username}@${c.domain}`,
           {
-            code: "E_BRIDGE_AUTH",
+            code: ErrorCode.BRIDGE_AUTH,
             fix: "check username, domain and password of the bot's XMPP account",
           },
         );

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type { Role } from "../../setup/sessions.js";
 import type { SetupServices } from "../../setup/setup-services.js";
@@ -6,9 +7,9 @@ import { sessionGuard, sessionOf } from "./session-guard.js";
 
 /**
  * Dashboard accounts (admin only, role-policy.ts): `GET /api/dashboard/accounts` → `{accounts}`;
- * `POST /api/dashboard/accounts {username, password, role}` → 201 `{account}` (E_USERNAME,
- * E_WEAK_PASSWORD 400, E_ACCOUNT_EXISTS 409); `DELETE /api/dashboard/accounts/:username` → `{accounts}`
- * (E_NOT_FOUND 404, E_LAST_ADMIN 409, E_SELF 409 for one's own account).
+ * `POST /api/dashboard/accounts {username, password, role}` → 201 `{account}` (`invalid_username`,
+ * `weak_password` 400, `account_exists` 409); `DELETE /api/dashboard/accounts/:username` → `{accounts}`
+ * (`not_found` 404, `last_admin` 409, `account_is_self` 409 for one's own account).
  */
 export const accountRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async (app, { setup: s }) => {
   app.addHook("onRequest", sessionGuard(s));
@@ -37,7 +38,7 @@ export const accountRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async
   app.delete<{ Params: { username: string } }>("/api/dashboard/accounts/:username", async (request) => {
     if (sessionOf(request)?.username === request.params.username) {
       throw new UserError("you cannot remove the account you are logged in with", {
-        code: "E_SELF",
+        code: ErrorCode.ACCOUNT_IS_SELF,
         status: 409,
         fix: "log in with another admin account to remove this one",
       });

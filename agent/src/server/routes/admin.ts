@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { VERSION } from "../../version.js";
 import type { ServerDeps } from "../types.js";
@@ -29,7 +30,7 @@ export const adminRoutes: FastifyPluginAsync<{
       if (!deps.resolveModel) {
         throw new UserError("this server cannot switch models", {
           status: 501,
-          code: "not_supported",
+          code: ErrorCode.NOT_SUPPORTED,
           fix: "restart the agent with --model",
         });
       }

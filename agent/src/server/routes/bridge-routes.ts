@@ -4,6 +4,7 @@ import { bridgeTypeInfos, restoreSecrets, validateBridgeEntry } from "../../brid
 import type { BridgeManager } from "../../bridges/bridge-manager.js";
 import type { BridgeConfig } from "../../bridges/config-schema.js";
 import { type ConnectionTestResult, testBridgeConnection } from "../../bridges/test-connection.js";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type { PairingStore } from "../../pairing/pairing-store.js";
 import type { SetupServices } from "../../setup/setup-services.js";
@@ -14,13 +15,13 @@ export interface BridgeRoutesOptions {
   setup: SetupServices;
   /** Running bridges (absent when the agent runs none). */
   manager?: BridgeManager;
-  /** Saves and applies changes of the `bridges:` map; absent → PUT/DELETE answer 501 E_NO_BRIDGE_STORE. */
+  /** Saves and applies changes of the `bridges:` map; absent → PUT/DELETE answer 501 `no_bridge_store`. */
   configStore?: BridgeConfigStore;
   pairing: PairingStore;
 }
 
 const badRequest = (message: string) =>
-  new UserError(message, { code: "E_BAD_REQUEST", fix: "send {id, config}" });
+  new UserError(message, { code: ErrorCode.INVALID_REQUEST, fix: "send {id, config}" });
 
 /**
  * Dashboard API for bridges and pairing, behind the admin session (cookie + CSRF on POST/PUT/DELETE):
@@ -31,7 +32,7 @@ const badRequest = (message: string) =>
  * - `DELETE /api/dashboard/bridges/:id` → `{change}`: removed from the file, only that bridge stopped
  * - `POST /api/dashboard/bridges/test` `{id, config}` → ConnectionTestResult (connects once, then disconnects)
  * - `GET /api/dashboard/pairing` → `{pending: PairingRequest[], approved: ApprovedSender[]}`
- * - `POST /api/dashboard/pairing/:bridgeId/:code/approve` | `/deny` → `{request}`; 404 E_PAIRING_UNKNOWN
+ * - `POST /api/dashboard/pairing/:bridgeId/:code/approve` | `/deny` → `{request}`; 404 `pairing_unknown`
  * - `DELETE /api/dashboard/pairing/:bridgeId/approved/:senderId` → `{revoked: boolean}`
  * The wizard's messaging step gets the bridge routes (not pairing) under `/api/setup/` behind the setup
  * code (setupGuard: 401/403/429, 410 after finish): `GET bridge-types`, `GET bridges`, `POST bridges/test`,
@@ -51,7 +52,9 @@ export async function bridgeRoutes(app: FastifyInstance, o: BridgeRoutesOptions)
         const { bridgeId, code, action } = request.params;
         if (action === "approve") return { request: o.pairing.approve(bridgeId, code) };
         if (action === "deny") return { request: o.pairing.deny(bridgeId, code) };
-        return reply.code(404).send({ error: { message: `unknown action ${action}`, code: "E_NOT_FOUND" } });
+        return reply
+          .code(404)
+          .send({ error: { message: `unknown action ${action}`, code: ErrorCode.NOT_FOUND } });
       },
     );
     dash.delete<{ Params: { bridgeId: string; senderId: string } }>(
@@ -70,7 +73,7 @@ const bridgeEditRoutes: FastifyPluginAsync<BridgeRoutesOptions> = async (app, o)
   const store = () => {
     if (!o.configStore) {
       throw new UserError("this agent was started without bridge support", {
-        code: "E_NO_BRIDGE_STORE",
+        code: ErrorCode.NO_BRIDGE_STORE,
         status: 501,
         fix: "restart the agent with `clawbox start` (it manages bridges)",
       });

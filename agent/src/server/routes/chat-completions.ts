@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { assertToolCapable } from "../../inference/tool-calls.js";
 import type { ChatMessage, CompletionRequest, CompletionResult } from "../../inference/types.js";
@@ -224,7 +225,7 @@ async function runCompletion(
     if (ex.abort.signal.aborted) return { ...result, finishReason: "stop" };
     throw new UserError("the generation was cancelled (the agent is stopping or switching models)", {
       status: 503,
-      code: "cancelled",
+      code: ErrorCode.CANCELLED,
       fix: "send the request again",
     });
   }
@@ -340,7 +341,7 @@ function usageOf(r: CompletionResult) {
 export function noModelError(): UserError {
   return new UserError("no model is loaded", {
     status: 503,
-    code: "model_not_loaded",
+    code: ErrorCode.MODEL_NOT_LOADED,
     fix: "load one with `clawbox models use <id|file.gguf>` (see `clawbox models list` and `clawbox recommend`)",
   });
 }

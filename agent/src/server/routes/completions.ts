@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type { CompletionResult } from "../../inference/types.js";
 import { checkMaxTokens, SAMPLING_SCHEMA, stopList, toSampling } from "../chat-request.js";
@@ -91,7 +92,7 @@ export const completionsRoutes: FastifyPluginAsync<{
       if (!deps.inference.completeText) {
         throw new UserError("this backend does not do legacy text completions", {
           status: 501,
-          code: "not_implemented",
+          code: ErrorCode.NOT_IMPLEMENTED,
           fix: "use POST /v1/chat/completions",
         });
       }
@@ -196,7 +197,7 @@ function finishOf(result: CompletionResult): "stop" | "length" {
   if (result.finishReason === "cancelled") {
     throw new UserError("the generation was cancelled (the agent is stopping or switching models)", {
       status: 503,
-      code: "cancelled",
+      code: ErrorCode.CANCELLED,
       fix: "send the request again",
     });
   }

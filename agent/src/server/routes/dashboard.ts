@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type { SetupServices } from "../../setup/setup-services.js";
 import type { DashboardServices, ServerDeps } from "../types.js";
@@ -13,7 +14,7 @@ export interface DashboardRouteOptions {
 }
 
 const notAvailable = (what: string) =>
-  new UserError(`${what} is not available on this server`, { status: 501, code: "not_supported" });
+  new UserError(`${what} is not available on this server`, { status: 501, code: ErrorCode.NOT_SUPPORTED });
 
 const body = (properties: Record<string, unknown>, required: string[]) => ({
   body: { type: "object", additionalProperties: false, required, properties },
@@ -70,7 +71,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
       if (!s.downloads.start(request.body.model))
         throw new UserError("another model is downloading", {
           status: 409,
-          code: "E_DOWNLOAD_BUSY",
+          code: ErrorCode.DOWNLOAD_BUSY,
           fix: "wait or cancel it",
         });
       return reply.code(202).send(s.downloads.state());
@@ -86,7 +87,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
     if (deps.inference.model?.path.endsWith(`/${request.params.name}`))
       throw new UserError("this model is in use", {
         status: 409,
-        code: "E_MODEL_IN_USE",
+        code: ErrorCode.MODEL_IN_USE,
         fix: "switch to another model first",
       });
     return { removed: await d.models.remove(request.params.name) };
@@ -132,7 +133,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
       const { ssid, passphrase } = request.body;
       if (passphrase !== null && !/^[\x20-\x7e]{8,63}$/.test(passphrase))
         throw new UserError("a Wi-Fi password has 8 to 63 characters", {
-          code: "E_WIFI_PASSPHRASE",
+          code: ErrorCode.INVALID_WIFI_PASSPHRASE,
           fix: "type it again",
         });
       await s.system.wifiJoin(ssid, passphrase);
@@ -148,7 +149,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
   );
   app.delete<{ Querystring: { fingerprint: string } }>("/api/dashboard/ssh-keys", async (request) => {
     if (!(await s.device.removeSshKey(request.query.fingerprint ?? "")))
-      throw new UserError("no SSH key with this fingerprint", { status: 404, code: "E_NOT_FOUND" });
+      throw new UserError("no SSH key with this fingerprint", { status: 404, code: ErrorCode.NOT_FOUND });
     return { keys: s.device.sshKeys() };
   });
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { ParamError } from "../param-error.js";
 import type { ServerDeps } from "../types.js";
@@ -54,7 +55,7 @@ export const embeddingsRoutes: FastifyPluginAsync<{
       if (!deps.inference.embed) {
         throw new UserError("this backend does not compute embeddings", {
           status: 501,
-          code: "not_implemented",
+          code: ErrorCode.NOT_IMPLEMENTED,
         });
       }
       const inputs = typeof body.input === "string" ? [body.input] : body.input;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import type { LoadedModelInfo } from "../../inference/types.js";
 import { openAiError } from "../openai-error.js";
 import type { ServerDeps } from "../types.js";
@@ -23,7 +24,7 @@ export const modelsRoutes: FastifyPluginAsync<{ deps: Pick<ServerDeps, "inferenc
     return reply.code(404).send(
       openAiError(404, `model "${request.params.id}" does not exist (${serving})`, {
         param: "model",
-        code: "model_not_found",
+        code: ErrorCode.MODEL_NOT_FOUND,
       }),
     );
   });

@@ -64,7 +64,7 @@ describe("dashboard jobs and backups", () => {
     expect(short.json().error.message).toContain("at least 12 characters");
     const noPass = await kit.app.inject({ method: "POST", url: "/api/dashboard/backups", headers });
     expect(noPass.statusCode).toBe(400);
-    expect(noPass.json().error.code).toBe("E_BACKUP_NO_PASSPHRASE");
+    expect(noPass.json().error.code).toBe("backup_no_passphrase");
     await kit.app.inject({
       method: "POST",
       url: "/api/dashboard/backups/passphrase",

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { BackupManifest } from "../../backup/backup-archive.js";
 import type { BackupService } from "../../backup/backup-service.js";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type { Scheduler } from "../../jobs/scheduler.js";
 import type { SetupServices } from "../../setup/setup-services.js";
@@ -31,7 +32,7 @@ function passphraseOf(request: FastifyRequest): string {
   }
   if (!value) {
     throw new UserError("the backup passphrase is missing", {
-      code: "E_BACKUP_NO_PASSPHRASE",
+      code: ErrorCode.BACKUP_NO_PASSPHRASE,
       fix: "type the passphrase the backup was made with",
     });
   }
@@ -50,7 +51,7 @@ function acceptUploads(app: FastifyInstance): void {
 function stage(o: OperationsServices, request: FastifyRequest<{ Body: Buffer }>) {
   if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
     throw new UserError("no backup file was sent", {
-      code: "E_BACKUP_FORMAT",
+      code: ErrorCode.BACKUP_FORMAT,
       fix: "choose the .cbx file (sent as application/octet-stream)",
     });
   }
@@ -94,7 +95,7 @@ export const operationsRoutes: FastifyPluginAsync<{ setup: SetupServices; ops: O
       if (!ops.scheduler.list().some((j) => j.name === request.params.name))
         throw new UserError(`there is no job named ${request.params.name}`, {
           status: 404,
-          code: "E_NOT_FOUND",
+          code: ErrorCode.NOT_FOUND,
         });
       return { run: await ops.scheduler.runNow(request.params.name) };
     });

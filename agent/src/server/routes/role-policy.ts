@@ -1,4 +1,5 @@
 import type { FastifyRequest } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type { Session } from "../../setup/sessions.js";
 
@@ -19,14 +20,14 @@ export const VIEWER_ROUTES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Throws 403 E_ADMIN_ONLY when `session` is a viewer and the route is not in VIEWER_ROUTES; the message
+ * Throws 403 `admin_only` when `session` is a viewer and the route is not in VIEWER_ROUTES; the message
  * names the account and what to do. Called by sessionGuard on every session route.
  */
 export function enforceRole(request: FastifyRequest, session: Session): void {
   if (session.role === "admin") return;
   if (VIEWER_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ""}`)) return;
   throw new UserError(`the account "${session.username}" is a viewer: only an admin can do this`, {
-    code: "E_ADMIN_ONLY",
+    code: ErrorCode.ADMIN_ONLY,
     status: 403,
     fix: "log in with an admin account, or ask the device's admin",
   });

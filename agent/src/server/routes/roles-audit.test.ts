@@ -99,7 +99,7 @@ describe("roles", () => {
     for (const [method, url, payload] of ADMIN_ONLY) {
       const res = await viewer.call(method, url, payload);
       expect({ method, url, status: res.statusCode }).toEqual({ method, url, status: 403 });
-      expect(res.json().error.code).toBe("E_ADMIN_ONLY");
+      expect(res.json().error.code).toBe("admin_only");
       expect(res.json().error.message).toBe(
         'the account "gran" is a viewer: only an admin can do this — fix: log in with an admin account, or ask the device\'s admin',
       );
@@ -139,8 +139,10 @@ describe("roles", () => {
           role: "viewer",
         })
       ).json().error.code,
-    ).toBe("E_ACCOUNT_EXISTS");
-    expect((await admin.call("DELETE", "/api/dashboard/accounts/owner")).json().error.code).toBe("E_SELF");
+    ).toBe("account_exists");
+    expect((await admin.call("DELETE", "/api/dashboard/accounts/owner")).json().error.code).toBe(
+      "account_is_self",
+    );
     expect(() => kit.setup.admins.removeAccount("owner")).toThrow(/only admin/);
     expect((await admin.call("DELETE", "/api/dashboard/accounts/gran")).statusCode).toBe(200);
     expect((await viewer.call("GET", "/api/dashboard/status")).statusCode).toBe(401);
@@ -164,7 +166,7 @@ describe("audit log", () => {
       target: "owner",
       ip: "10.1.2.3",
       outcome: "denied",
-      detail: "E_LOGIN",
+      detail: "login_failed",
     });
     await login("owner", ADMIN_PW, "10.1.2.4");
     expect(last()).toMatchObject({ actor: "owner", action: "login", ip: "10.1.2.4", outcome: "ok" });
@@ -268,7 +270,7 @@ describe("audit log", () => {
       actor: "gran",
       action: "token.rotate",
       outcome: "denied",
-      detail: "E_ADMIN_ONLY",
+      detail: "admin_only",
     });
     // neither token is in the log
     expect(JSON.stringify(entries())).not.toContain(token);
@@ -281,7 +283,7 @@ describe("audit log", () => {
       actor: "cli:root",
       archive: "clawbox-2026-12-05.cbk",
       outcome: "failed",
-      detail: "E_BACKUP_PASSPHRASE",
+      detail: "backup_passphrase",
     });
     expect(last()).toMatchObject({ action: "backup.restore", actor: "cli:root", outcome: "failed" });
     expect(() => kit.db.prepare("UPDATE audit_log SET actor = 'nobody'").run()).toThrow(/append-only/);
@@ -325,7 +327,7 @@ describe("reminders in the dashboard", () => {
       text: "x",
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.code).toBe("E_REMINDER_WHEN");
+    expect(bad.json().error.code).toBe("reminder_when");
     expect((await admin.call("DELETE", `/api/dashboard/reminders/${reminder.id}`)).statusCode).toBe(200);
     expect((await admin.call("DELETE", `/api/dashboard/reminders/${reminder.id}`)).statusCode).toBe(404);
     expect((await admin.call("GET", "/api/dashboard/reminders")).json().reminders).toEqual([]);

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import type { Session } from "../../setup/sessions.js";
 import type { SetupServices } from "../../setup/setup-services.js";
@@ -14,18 +15,18 @@ export function sessionOf(request: FastifyRequest): Session | undefined {
 }
 
 /**
- * `onRequest` hook for dashboard routes: a live session cookie (else 401 E_LOGIN_REQUIRED) and, on every
- * method other than GET/HEAD, the session's CSRF token in `X-CSRF-Token` (else 403 E_CSRF). The token
+ * `onRequest` hook for dashboard routes: a live session cookie (else 401 `login_required`) and, on every
+ * method other than GET/HEAD, the session's CSRF token in `X-CSRF-Token` (else 403 `csrf_token_missing`). The token
  * cannot be read by another site (it comes from a same-origin JSON answer), and SameSite=Strict keeps the
  * cookie off cross-site requests anyway: two independent defences (OWASP CSRF Prevention Cheat Sheet).
- * Then the account's role: a viewer outside role-policy.ts VIEWER_ROUTES gets 403 E_ADMIN_ONLY.
+ * Then the account's role: a viewer outside role-policy.ts VIEWER_ROUTES gets 403 `admin_only`.
  */
 export function sessionGuard(s: SetupServices) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const session = s.sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE));
     if (!session) {
       throw new UserError("please log in", {
-        code: "E_LOGIN_REQUIRED",
+        code: ErrorCode.LOGIN_REQUIRED,
         status: 401,
         fix: "log in with the admin account",
       });
@@ -34,7 +35,7 @@ export function sessionGuard(s: SetupServices) {
       const given = request.headers["x-csrf-token"];
       if (typeof given !== "string" || !tokensEqual(given, session.csrfToken)) {
         throw new UserError("the request lacks the page's CSRF token", {
-          code: "E_CSRF",
+          code: ErrorCode.CSRF_TOKEN_MISSING,
           status: 403,
           fix: "reload the page and try again",
         });

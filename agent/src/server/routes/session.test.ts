@@ -54,7 +54,7 @@ describe("session login", () => {
       headers: { cookie },
     });
     expect(noCsrf.statusCode).toBe(403);
-    expect(noCsrf.json().error.code).toBe("E_CSRF");
+    expect(noCsrf.json().error.code).toBe("csrf_token_missing");
     const out = await kit.app.inject({
       method: "DELETE",
       url: "/api/session",

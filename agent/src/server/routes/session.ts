@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { SESSION_TTL_MS } from "../../setup/sessions.js";
 import type { SetupServices } from "../../setup/setup-services.js";
@@ -8,7 +9,7 @@ import { sessionGuard, sessionOf } from "./session-guard.js";
 /**
  * Dashboard login:
  * - `POST /api/session {username, password}` → 200 `{username, role, csrfToken}` + session cookie; wrong →
- *   401 E_LOGIN; more than 5 failures a minute from one address → 429 (Retry-After);
+ *   401 `login_failed`; more than 5 failures a minute from one address → 429 (Retry-After);
  * - `GET /api/session` → `{username, role, csrfToken}` or 401 (the web app asks at start);
  * - `DELETE /api/session` (needs X-CSRF-Token) → logs out and clears the cookie.
  */
@@ -33,7 +34,7 @@ export const sessionRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async
       if (s.loginFailures.blocked(ip)) {
         reply.header("retry-after", String(s.loginFailures.retryAfterSeconds(ip)));
         throw new UserError("too many failed logins from your address", {
-          code: "E_LOGIN_RATE_LIMIT",
+          code: ErrorCode.LOGIN_RATE_LIMIT,
           status: 429,
           fix: "wait a minute before trying again",
         });
@@ -43,7 +44,7 @@ export const sessionRoutes: FastifyPluginAsync<{ setup: SetupServices }> = async
         s.loginFailures.fail(ip);
         request.log.warn({ username }, "failed login");
         throw new UserError("wrong user name or password", {
-          code: "E_LOGIN",
+          code: ErrorCode.LOGIN_FAILED,
           status: 401,
           fix: "check the user name and password chosen during setup",
         });

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { normaliseSetupCode } from "../../setup/setup-code.js";
 import type { SetupServices } from "../../setup/setup-services.js";
@@ -6,8 +7,8 @@ import { tokensEqual } from "../api-token.js";
 
 /**
  * `onRequest` hook for every setup route except `GET /api/setup`, checked in this order:
- * 1. the client address must be allowed (setupAddresses) → else 403 E_SETUP_ADDRESS;
- * 2. setup must be unfinished → else 410 E_SETUP_FINISHED;
+ * 1. the client address must be allowed (setupAddresses) → else 403 `setup_address`;
+ * 2. setup must be unfinished → else 410 `setup_finished`;
  * 3. the address must not have reached the wrong-code limit → else 429 with Retry-After;
  * 4. `X-Setup-Code` must match (normalised, constant-time) → else 401, counted as a failure.
  */
@@ -16,7 +17,7 @@ export function setupGuard(s: SetupServices) {
     const ip = request.ip;
     if (!s.setupAddresses.allows(ip)) {
       throw new UserError(`the setup API only answers on the local network (your address: ${ip})`, {
-        code: "E_SETUP_ADDRESS",
+        code: ErrorCode.SETUP_ADDRESS,
         status: 403,
         fix: "open the setup page from a computer on the same network as the device, or set setup.allowFrom",
       });
@@ -25,7 +26,7 @@ export function setupGuard(s: SetupServices) {
     if (s.setupCodeFailures.blocked(ip)) {
       reply.header("retry-after", String(s.setupCodeFailures.retryAfterSeconds(ip)));
       throw new UserError("too many wrong setup codes from your address", {
-        code: "E_SETUP_RATE_LIMIT",
+        code: ErrorCode.SETUP_RATE_LIMIT,
         status: 429,
         fix: "wait a minute, then type the code exactly as the device's screen shows it",
       });
@@ -35,7 +36,7 @@ export function setupGuard(s: SetupServices) {
     if (typeof given === "string" && expected && tokensEqual(normaliseSetupCode(given), expected)) return;
     if (typeof given === "string") s.setupCodeFailures.fail(ip);
     throw new UserError(given === undefined ? "the setup code is missing" : "the setup code is wrong", {
-      code: "E_SETUP_CODE",
+      code: ErrorCode.SETUP_CODE,
       status: 401,
       fix: "send the code shown on the device's screen (or `clawbox setup-code`) in the X-Setup-Code header",
     });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
 import { SESSION_TTL_MS } from "../../setup/sessions.js";
 import { LANGUAGES, type Language, OPTIONAL_STEPS, type SetupStep } from "../../setup/setup-flow.js";
@@ -19,7 +20,7 @@ const obj = (properties: Record<string, unknown>, required: string[]) =>
 const str = (maxLength: number) => ({ type: "string", minLength: 1, maxLength });
 
 /**
- * The setup API (issue 3, exact surface):
+ * The setup API (the wizard's exact surface, which the web app and `clawbox setup` rely on):
  * - `GET /api/setup` → SetupStatus `{"state": "unconfigured"|"configured", current, steps, …}` plus
  *   `seedError` (the rejected boot-partition seed's error line, or null) (no auth);
  * - every other route needs `X-Setup-Code` (see setupGuard: 403 / 410 / 429 / 401);
@@ -93,7 +94,7 @@ export const setupRoutes: FastifyPluginAsync<SetupRouteOptions> = async (app, { 
           throw new UserError("a Wi-Fi name is at most 32 bytes", { fix: "pick the network from the list" });
         if (passphrase !== null && !/^[\x20-\x7e]{8,63}$/.test(passphrase)) {
           throw new UserError("a Wi-Fi password has 8 to 63 characters", {
-            code: "E_WIFI_PASSPHRASE",
+            code: ErrorCode.INVALID_WIFI_PASSPHRASE,
             fix: "type the password of the network again",
           });
         }
@@ -105,7 +106,10 @@ export const setupRoutes: FastifyPluginAsync<SetupRouteOptions> = async (app, { 
 
     guarded.get("/api/setup/hardware", async () => {
       if (!s.hardware)
-        throw new UserError("hardware information is not available", { status: 501, code: "E_NO_HARDWARE" });
+        throw new UserError("hardware information is not available", {
+          status: 501,
+          code: ErrorCode.NO_HARDWARE,
+        });
       return s.hardware();
     });
 
@@ -124,7 +128,7 @@ export const setupRoutes: FastifyPluginAsync<SetupRouteOptions> = async (app, { 
       async (request, reply) => {
         if (!s.downloads.start(request.body.model)) {
           throw new UserError("another model is downloading", {
-            code: "E_DOWNLOAD_BUSY",
+            code: ErrorCode.DOWNLOAD_BUSY,
             status: 409,
             fix: "cancel it first or wait until it is done",
           });
