@@ -122,15 +122,16 @@ export function startCli(args: string[], timeoutMs = 60_000, runtime = DEV_RUNTI
 
 /**
  * `clawbox start` on `modelPath` with a fresh `dataDir`, any free port, the test thread count and
- * `contextSize` tokens (see startCli for `timeoutMs`).
+ * `contextSize` tokens (see startCli for `timeoutMs` and `runtime`).
  */
 export function startCliOnModel(
   modelPath: string,
   dataDir: string,
   contextSize: number,
   timeoutMs?: number,
+  runtime?: CliRuntime,
 ): Promise<StartedAgent> {
   const args = ["--model", modelPath, "--port", "0", "--data-dir", dataDir];
   args.push("--threads", String(TEST_THREADS), "--context-size", String(contextSize));
-  return startCli(args, timeoutMs);
+  return startCli(args, timeoutMs, runtime);
 }

@@ -2,7 +2,7 @@
  * Remote backends the recommender can offer when no local model fits: the ones in the config's `backends:`
  * and other clawbox devices announcing `_clawbox._tcp` over mDNS on the LAN (image/avahi/clawbox.service).
  */
-import { Bonjour, type Service } from "bonjour-service";
+import type { Bonjour, Service } from "bonjour-service";
 import type { RemoteBackendConfig, RoutingConfig } from "../config/backends-schema.js";
 import type { RemoteOffer } from "./types.js";
 
@@ -56,6 +56,9 @@ export async function discoverClawboxes(
   const found: RemoteOffer[] = [];
   let bonjour: Bonjour | undefined;
   try {
+    // Imported here, not at the top: only `clawbox recommend` browses the LAN, and an idle agent that loads
+    // this module for configuredOffers must not carry the mDNS stack in its resident memory.
+    const { Bonjour } = await import("bonjour-service");
     bonjour = new Bonjour();
     const browser = bonjour.find({ type: CLAWBOX_SERVICE_TYPE }, (service: Service) => {
       const offer = offerFromService(service);
