@@ -16,7 +16,7 @@ export interface IdleRssBench {
   idleRssBytes: number;
   /** GGUF file size, bytes: the weights' own share, whether mapped or read. */
   modelFileBytes: number;
-  /** idleRssBytes − modelFileBytes: what the agent costs over the model. Goal ≤ 120 MiB: a Pi 4 with 2 GB keeps the rest for the model and its KV cache. */
+  /** idleRssBytes − modelFileBytes: what the agent costs over the model. Goal ≤ 120 MiB: the idle budget the README's Benchmarks section sets. */
   idleRssOverModelBytes: number;
   /** The same with Node's default V8 flags (no NODE_OPTIONS), to show what the unit's flags save. */
   defaultFlagsIdleRssOverModelBytes: number;
