@@ -98,6 +98,9 @@ export function runFleetUpdate(
         ...process.env,
         ANSIBLE_CONFIG: join(ROOT, "ansible", "ansible.cfg"),
         ANSIBLE_NOCOLOR: "1",
+        // The TCG-emulated device on a loaded 2-core machine can take longer than Ansible's 10 s
+        // connection and sudo-prompt timeout ("Timeout (12s) waiting for privilege escalation prompt").
+        ANSIBLE_TIMEOUT: "60",
         SSH_AUTH_SOCK: "",
       },
       timeoutMs,
