@@ -104,17 +104,31 @@ export class IrcAdapter implements ChannelAdapter {
 
   async start(signal: AbortSignal): Promise<void> {
     const c = this.config;
-    const client = new IRC.Client({ auto_reconnect: false, ping_interval: 30, ping_timeout: 120 });
+    // irc-framework's connect() replaces the constructor's options and defaults auto_reconnect to
+    // true, so the policy goes to connect() itself: the bridge runner owns reconnects (with its
+    // backoff and status), and a connection irc-framework silently re-opened would never be reported.
+    const policy = { auto_reconnect: false, ping_interval: 30, ping_timeout: 120 };
+    const client = new IRC.Client(policy);
     this.client = client;
     await new Promise<void>((resolve, reject) => {
-      const fail = (why: string) => {
-        client.removeAllListeners();
-        reject(new Error(`IRC ${c.host}:${c.port}: ${why}`));
+      const detach = () => {
+        client.off("registered", onRegistered);
+        client.off("close", onClose);
+        client.off("irc error", onIrcError);
+        client.off("nick in use", onNickInUse);
+        signal.removeEventListener("abort", onAbort);
       };
-      client.once("registered", () => resolve());
-      client.once("close", () => {
-        client.removeAllListeners();
-        reject(
+      const fail = (err: Error) => {
+        detach();
+        client.connection?.transport?.socket?.destroy();
+        reject(err);
+      };
+      const onRegistered = () => {
+        detach();
+        resolve();
+      };
+      const onClose = () =>
+        fail(
           new UserError(
             `IRC ${c.host}:${c.port}: connection closed before registration (unreachable host or refused)`,
             {
@@ -123,21 +137,24 @@ export class IrcAdapter implements ChannelAdapter {
             },
           ),
         );
-      });
-      client.once("irc error", (e: { error?: string; reason?: string }) => {
-        if (e.error === "sasl_fail") {
-          client.removeAllListeners();
-          reject(
-            new UserError(`IRC bridge "${this.id}": SASL login refused`, {
-              code: ErrorCode.BRIDGE_AUTH,
-              fix: "check sasl.account and sasl.password",
-            }),
-          );
-        }
-      });
-      client.once("nick in use", () => fail(`nick ${c.nick} is in use`));
-      signal.addEventListener("abort", () => fail("stopped"), { once: true });
+      const onIrcError = (e: { error?: string; reason?: string }) => {
+        if (e.error !== "sasl_fail") return;
+        fail(
+          new UserError(`IRC bridge "${this.id}": SASL login refused`, {
+            code: ErrorCode.BRIDGE_AUTH,
+            fix: "check sasl.account and sasl.password",
+          }),
+        );
+      };
+      const onNickInUse = () => fail(new Error(`IRC ${c.host}:${c.port}: nick ${c.nick} is in use`));
+      const onAbort = () => fail(new Error(`IRC ${c.host}:${c.port}: stopped`));
+      client.on("registered", onRegistered);
+      client.on("close", onClose);
+      client.on("irc error", onIrcError);
+      client.on("nick in use", onNickInUse);
+      signal.addEventListener("abort", onAbort, { once: true });
       client.connect({
+        ...policy,
         host: c.host,
         port: c.port,
         tls: c.tls,
