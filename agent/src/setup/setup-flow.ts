@@ -5,23 +5,7 @@ import type { DeviceIdentity, DeviceSettings } from "./device-settings.js";
 import type { ModelChoice } from "./model-choice.js";
 import type { SettingsStore } from "./settings-store.js";
 import type { SshPublicKey } from "./ssh-key.js";
-
-/** The wizard's steps in order, welcome … finish (one list for the server and the web app). */
-export const SETUP_STEPS = [
-  "welcome",
-  "admin",
-  "device",
-  "network",
-  "model",
-  "download",
-  "messaging",
-  "remote",
-  "finish",
-] as const;
-export type SetupStep = (typeof SETUP_STEPS)[number];
-
-/** Steps that may be skipped and done later from the dashboard. */
-export const OPTIONAL_STEPS: readonly SetupStep[] = ["network", "model", "download", "messaging", "remote"];
+import { OPTIONAL_STEPS, SETUP_STEPS, type SetupStep } from "./steps.js";
 
 /** Languages of the web app's message catalogues. */
 export const LANGUAGES = ["en", "zh-CN"] as const;
