@@ -22,6 +22,8 @@ declare module "irc-framework" {
     // biome-ignore lint/suspicious/noExplicitAny: event payloads differ per event
     on(event: string, listener: (...args: any[]) => void): this;
     // biome-ignore lint/suspicious/noExplicitAny: event payloads differ per event
+    once(event: string, listener: (...args: any[]) => void): this;
+    // biome-ignore lint/suspicious/noExplicitAny: event payloads differ per event
     off(event: string, listener: (...args: any[]) => void): this;
     removeAllListeners(event?: string): this;
     connection: { end(): void; transport?: { socket?: { destroy(): void } } };
