@@ -36,6 +36,6 @@ export const emailBridge: BridgeDefinition<BridgeCommonConfig & EmailConfig> = {
   senderIdHint: "e-mail address with a passing DKIM signature",
   async create(config, ctx) {
     const { EmailAdapter } = await import("./email-adapter.js");
-    return new EmailAdapter(ctx.id, config);
+    return new EmailAdapter(config, ctx);
   },
 };

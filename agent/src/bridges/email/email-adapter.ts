@@ -3,12 +3,12 @@ import { type ParsedMail, simpleParser } from "mailparser";
 import nodemailer, { type Transporter } from "nodemailer";
 import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import type {
-  AdapterStatus,
+  AdapterContext,
   BotIdentity,
   ChannelAdapter,
   ChannelCapabilities,
-  InboundHandler,
   OutboundMessage,
 } from "../types.js";
 import { dkimVerifiedSender, isAutomatedMail } from "./auto-mail.js";
@@ -34,20 +34,16 @@ export interface EmailConfig {
  * `Auto-Submitted: auto-replied` (RFC 3834). Automated mail (Auto-Submitted, bulk, lists) is ignored to avoid
  * loops. A sender is identified only by a DKIM pass from the trusted `authservId`; others have no stable id.
  */
-export class EmailAdapter implements ChannelAdapter {
+export class EmailAdapter extends AdapterHooks<EmailConfig> implements ChannelAdapter {
   readonly type = "email";
   readonly capabilities: ChannelCapabilities;
   private imap: ImapFlow | undefined;
   private smtp: Transporter | undefined;
-  private handler: InboundHandler = () => {};
-  private status: ((s: AdapterStatus, e?: Error) => void) | undefined;
   private readonly subjects = new Map<string, string>();
   private draining = Promise.resolve();
 
-  constructor(
-    readonly id: string,
-    private readonly config: EmailConfig,
-  ) {
+  constructor(config: EmailConfig, ctx: AdapterContext) {
+    super(config, ctx);
     this.capabilities = {
       maxTextLength: config.maxTextLength ?? 20_000,
       canEdit: false,
@@ -55,14 +51,6 @@ export class EmailAdapter implements ChannelAdapter {
       threads: true,
       format: "plain",
     };
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (s: AdapterStatus, e?: Error) => void): void {
-    this.status = handler;
   }
 
   selfId(): BotIdentity {
@@ -111,7 +99,7 @@ export class EmailAdapter implements ChannelAdapter {
       auth: c.smtp.user ? { user: c.smtp.user, pass: c.smtp.password ?? "" } : undefined,
     });
     imap.on("exists", () => this.drain());
-    imap.on("close", () => this.status?.("disconnected", new Error("IMAP connection closed")));
+    imap.on("close", () => this.statusHandler?.("disconnected", new Error("IMAP connection closed")));
     this.drain();
     await this.draining;
   }
@@ -143,7 +131,7 @@ export class EmailAdapter implements ChannelAdapter {
       const messageId = mail.messageId ?? `<uid-${uid}@${this.id}>`;
       const subject = mail.subject ?? "";
       this.subjects.set(messageId, subject);
-      await this.handler({
+      await this.handler?.({
         id: messageId,
         chatId: from,
         senderId: dkimVerifiedSender(results, from, this.config.authservId),

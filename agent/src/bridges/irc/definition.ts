@@ -57,6 +57,6 @@ export const ircBridge: BridgeDefinition<BridgeCommonConfig & IrcConfig> = {
   senderIdHint: "services account (or verified user@host)",
   async create(config, ctx) {
     const { IrcAdapter } = await import("./irc-adapter.js");
-    return new IrcAdapter(ctx.id, config);
+    return new IrcAdapter(config, ctx);
   },
 };

@@ -1,12 +1,12 @@
 import IRC, { type Client, type IrcMessageEvent } from "irc-framework";
 import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import type {
-  AdapterStatus,
+  AdapterContext,
   BotIdentity,
   ChannelAdapter,
   ChannelCapabilities,
-  InboundHandler,
   OutboundMessage,
 } from "../types.js";
 
@@ -42,22 +42,18 @@ export interface IrcConfig {
  * automatic replies must not be sent to them), nor messages tagged IRCv3 `bot`. Replies are one PRIVMSG
  * per line of at most `maxLineBytes` UTF-8 bytes (the core splits them).
  */
-export class IrcAdapter implements ChannelAdapter {
+export class IrcAdapter extends AdapterHooks<IrcConfig> implements ChannelAdapter {
   readonly type = "irc";
   readonly capabilities: ChannelCapabilities;
   private client: Client | undefined;
-  private handler: InboundHandler = () => {};
-  private status: ((s: AdapterStatus, e?: Error) => void) | undefined;
   private seq = 0;
   private me: BotIdentity | undefined;
   /** Whether the server attaches services accounts to messages (IRCv3 account-tag), known after start. */
   private accountTags = false;
   readonly identityHelp: string;
 
-  constructor(
-    readonly id: string,
-    private readonly config: IrcConfig,
-  ) {
+  constructor(config: IrcConfig, ctx: AdapterContext) {
+    super(config, ctx);
     this.capabilities = {
       maxTextLength: config.maxLineBytes ?? 350,
       lengthUnit: "bytes",
@@ -88,14 +84,6 @@ export class IrcAdapter implements ChannelAdapter {
         "Fix: set identity: verified-user — only if every user of this server connects with a user name it " +
         'verifies (ident or PAM, no "~" prefix), since user@host is then the only proof of who writes.',
     ];
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (s: AdapterStatus, e?: Error) => void): void {
-    this.status = handler;
   }
 
   selfId(): BotIdentity | undefined {
@@ -168,7 +156,7 @@ export class IrcAdapter implements ChannelAdapter {
     this.me = { id: c.sasl?.account ?? "", name: client.user.nick };
     this.accountTags = client.network.cap.isEnabled("account-tag");
     client.on("privmsg", (e: IrcMessageEvent) => void this.onPrivmsg(e));
-    client.on("close", () => this.status?.("disconnected", new Error("IRC connection closed")));
+    client.on("close", () => this.statusHandler?.("disconnected", new Error("IRC connection closed")));
     for (const ch of c.channels ?? []) client.join(ch);
   }
 
@@ -189,7 +177,7 @@ export class IrcAdapter implements ChannelAdapter {
       mentionsBot = true;
       text = text.replace(addressed, "");
     }
-    await this.handler({
+    await this.handler?.({
       id: typeof e.tags.msgid === "string" ? e.tags.msgid : `${Date.now()}-${++this.seq}`,
       chatId: isDirect ? e.nick : e.target,
       senderId: this.senderId(e),

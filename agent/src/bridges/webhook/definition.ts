@@ -32,6 +32,6 @@ export const webhookBridge: BridgeDefinition<BridgeCommonConfig & WebhookConfig>
   senderIdHint: "senderId field of the POSTed JSON (as trusted as the secret)",
   async create(config, ctx) {
     const { WebhookAdapter } = await import("./webhook-adapter.js");
-    return new WebhookAdapter(ctx.id, config);
+    return new WebhookAdapter(config, ctx);
   },
 };

@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import { SIGNATURE_HEADER, signedHeaders, TIMESTAMP_HEADER, verifySignature } from "../hmac-signature.js";
 import {
+  type AdapterContext,
   type BotIdentity,
   type ChannelAdapter,
   type ChannelCapabilities,
-  type InboundHandler,
   type InboundMessage,
   type OutboundMessage,
   PermanentSendError,
@@ -39,17 +40,14 @@ const MAX_BODY_BYTES = 64 * 1024;
  * (optionally `{"id": "…"}`), 429 + Retry-After (s) to slow down, other 4xx to refuse (not retried),
  * 5xx/network errors are retried from the outbox. The receiver should deduplicate by `outboxId`.
  */
-export class WebhookAdapter implements ChannelAdapter {
+export class WebhookAdapter extends AdapterHooks<WebhookConfig> implements ChannelAdapter {
   readonly type = "webhook";
   readonly capabilities: ChannelCapabilities;
   private server: Server | undefined;
-  private handler: InboundHandler = () => {};
   private sent = 0;
 
-  constructor(
-    readonly id: string,
-    private readonly config: WebhookConfig,
-  ) {
+  constructor(config: WebhookConfig, ctx: AdapterContext) {
+    super(config, ctx);
     this.capabilities = {
       maxTextLength: config.maxTextLength ?? 4000,
       canEdit: false,
@@ -62,10 +60,6 @@ export class WebhookAdapter implements ChannelAdapter {
   /** Bound address after start (tests use port 0). */
   address(): AddressInfo | undefined {
     return (this.server?.address() as AddressInfo | null) ?? undefined;
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
   }
 
   selfId(): BotIdentity {
@@ -147,7 +141,7 @@ export class WebhookAdapter implements ChannelAdapter {
       threadId: str("threadId"),
     };
     reply(202, { accepted: true });
-    await this.handler(inbound);
+    await this.handler?.(inbound);
   }
 
   async send(m: OutboundMessage): Promise<string> {

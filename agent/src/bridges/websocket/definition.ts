@@ -39,6 +39,6 @@ export const websocketBridge: BridgeDefinition<BridgeCommonConfig & WebSocketCha
   senderIdHint: "senderId field of the client's frames (as trusted as the token)",
   async create(config, ctx) {
     const { WebSocketChannelAdapter } = await import("./websocket-adapter.js");
-    return new WebSocketChannelAdapter(ctx.id, config);
+    return new WebSocketChannelAdapter(config, ctx);
   },
 };

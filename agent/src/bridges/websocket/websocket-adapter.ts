@@ -4,12 +4,12 @@ import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import type {
-  AdapterStatus,
+  AdapterContext,
   BotIdentity,
   ChannelAdapter,
   ChannelCapabilities,
-  InboundHandler,
   OutboundMessage,
 } from "../types.js";
 
@@ -35,12 +35,10 @@ export interface WebSocketChannelConfig {
  * client connected, it stays in the outbox and is sent again when a client (re)connects — clients
  * deduplicate by `outboxId`. Unauthenticated upgrades get HTTP 401.
  */
-export class WebSocketChannelAdapter implements ChannelAdapter {
+export class WebSocketChannelAdapter extends AdapterHooks<WebSocketChannelConfig> implements ChannelAdapter {
   readonly type = "websocket";
   readonly capabilities: ChannelCapabilities;
   private server: WebSocketServer | undefined;
-  private handler: InboundHandler = () => {};
-  private status: ((s: AdapterStatus, e?: Error) => void) | undefined;
   private readonly chatClient = new Map<string, WebSocket>();
   private readonly waiting = new Map<
     string,
@@ -48,10 +46,8 @@ export class WebSocketChannelAdapter implements ChannelAdapter {
   >();
   private next = 0;
 
-  constructor(
-    readonly id: string,
-    private readonly config: WebSocketChannelConfig,
-  ) {
+  constructor(config: WebSocketChannelConfig, ctx: AdapterContext) {
+    super(config, ctx);
     this.capabilities = {
       maxTextLength: config.maxTextLength ?? 8000,
       canEdit: false,
@@ -63,14 +59,6 @@ export class WebSocketChannelAdapter implements ChannelAdapter {
 
   address(): AddressInfo | undefined {
     return (this.server?.address() as AddressInfo | null) ?? undefined;
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (s: AdapterStatus, e?: Error) => void): void {
-    this.status = handler;
   }
 
   selfId(): BotIdentity {
@@ -135,7 +123,7 @@ export class WebSocketChannelAdapter implements ChannelAdapter {
         return;
       }
       this.chatClient.set(chatId, ws);
-      void this.handler({
+      void this.handler?.({
         id,
         chatId,
         senderId: s("senderId") ?? "",
@@ -155,7 +143,7 @@ export class WebSocketChannelAdapter implements ChannelAdapter {
         }
       }
     });
-    this.status?.("connected");
+    this.statusHandler?.("connected");
   }
 
   async stop(): Promise<void> {

@@ -28,6 +28,6 @@ export const xmppBridge: BridgeDefinition<BridgeCommonConfig & XmppConfig> = {
   senderIdHint: "bare JID, e.g. alice@example.org",
   async create(config, ctx) {
     const { XmppAdapter } = await import("./xmpp-adapter.js");
-    return new XmppAdapter(ctx.id, config);
+    return new XmppAdapter(config, ctx);
   },
 };

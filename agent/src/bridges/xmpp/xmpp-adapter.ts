@@ -1,12 +1,12 @@
 import { client, type XmlElement, type XmppClient, xml } from "@xmpp/client";
 import { ErrorCode } from "../../error-codes.js";
 import { UserError } from "../../errors.js";
+import { AdapterHooks } from "../adapter-hooks.js";
 import type {
-  AdapterStatus,
+  AdapterContext,
   BotIdentity,
   ChannelAdapter,
   ChannelCapabilities,
-  InboundHandler,
   OutboundMessage,
 } from "../types.js";
 
@@ -34,19 +34,15 @@ const CHAT_STATES = "http://jabber.org/protocol/chatstates";
  * with XEP-0085 `<composing/>`; replies carry their outbox id as stanza id (XEP-0359-style dedup).
  * The library's own reconnect is turned off: the core's runner reconnects (backoff) and flushes the outbox.
  */
-export class XmppAdapter implements ChannelAdapter {
+export class XmppAdapter extends AdapterHooks<XmppConfig> implements ChannelAdapter {
   readonly type = "xmpp";
   readonly capabilities: ChannelCapabilities;
   private xmpp: XmppClient | undefined;
-  private handler: InboundHandler = () => {};
-  private status: ((s: AdapterStatus, e?: Error) => void) | undefined;
   private me: BotIdentity | undefined;
   private seq = 0;
 
-  constructor(
-    readonly id: string,
-    private readonly config: XmppConfig,
-  ) {
+  constructor(config: XmppConfig, ctx: AdapterContext) {
+    super(config, ctx);
     this.capabilities = {
       maxTextLength: config.maxTextLength ?? 4000,
       canEdit: false,
@@ -54,14 +50,6 @@ export class XmppAdapter implements ChannelAdapter {
       threads: false,
       format: "plain",
     };
-  }
-
-  onMessage(handler: InboundHandler): void {
-    this.handler = handler;
-  }
-
-  onStatus(handler: (s: AdapterStatus, e?: Error) => void): void {
-    this.status = handler;
   }
 
   selfId(): BotIdentity | undefined {
@@ -83,10 +71,10 @@ export class XmppAdapter implements ChannelAdapter {
     xmpp.on("error", () => {}); // reported through start()'s rejection or the offline event
     xmpp.on("stanza", (s: XmlElement) => void this.onStanza(s));
     xmpp.on("offline", () => {
-      if (online) this.status?.("disconnected", new Error("XMPP connection closed"));
+      if (online) this.statusHandler?.("disconnected", new Error("XMPP connection closed"));
     });
     xmpp.on("disconnect", () => {
-      if (online) this.status?.("disconnected", new Error("XMPP connection lost"));
+      if (online) this.statusHandler?.("disconnected", new Error("XMPP connection lost"));
     });
     const onAbort = () => void xmpp.stop().catch(() => {});
     signal.addEventListener("abort", onAbort, { once: true });
@@ -120,7 +108,7 @@ export class XmppAdapter implements ChannelAdapter {
     const from = s.attrs.from;
     if (body === null || !from) return;
     const bare = from.split("/")[0] as string;
-    await this.handler({
+    await this.handler?.({
       id: s.attrs.id ?? `${Date.now()}-${++this.seq}`,
       chatId: bare,
       senderId: bare,
