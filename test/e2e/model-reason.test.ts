@@ -7,8 +7,8 @@ import { REASON_EN, REASON_KEYS } from "../../agent/src/models/reason-parts.js";
 import { recommend } from "../../agent/src/models/select.js";
 import { REPO_ROOT } from "../../agent/src/paths.js";
 import { en } from "../../webui/src/i18n/en.js";
-import { lang } from "../../webui/src/i18n/i18n.js";
 import { zhCN } from "../../webui/src/i18n/zh-CN.js";
+import { lang } from "../../webui/src/state.js";
 import { reasonText } from "../../webui/src/wizard/model-reason.js";
 
 /**

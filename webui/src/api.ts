@@ -1,4 +1,4 @@
-import { signal } from "@preact/signals";
+import { csrfToken, setupCode } from "./state.js";
 
 /** An error answer of the agent (OpenAI error body: `{error: {message, code}}`). */
 export class ApiError extends Error {
@@ -10,20 +10,6 @@ export class ApiError extends Error {
     super(message);
   }
 }
-
-const CODE_KEY = "clawbox.setupCode";
-
-/** The setup code typed on the welcome screen; kept for this tab only (sessionStorage), so a reload resumes. */
-export const setupCode = signal<string>(globalThis.sessionStorage?.getItem(CODE_KEY) ?? "");
-
-export function rememberSetupCode(code: string): void {
-  setupCode.value = code;
-  if (code) sessionStorage.setItem(CODE_KEY, code);
-  else sessionStorage.removeItem(CODE_KEY);
-}
-
-/** The session's CSRF token (from login or GET /api/session), sent on every dashboard mutation. */
-export const csrfToken = signal<string>("");
 
 /** Headers for a request to `url`: the setup code for /api/setup/*, the CSRF token elsewhere. */
 export function authHeaders(url: string): Record<string, string> {

@@ -1,17 +1,11 @@
-import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import { ApiError, api, csrfToken } from "./api.js";
+import { ApiError, api } from "./api.js";
+import { LanguageSwitch } from "./components/language-switch.js";
 import { Dashboard } from "./dashboard/dashboard.js";
 import { Login } from "./dashboard/login.js";
 import { t } from "./i18n/i18n.js";
-import { LanguageSwitch } from "./language-switch.js";
-import { setupStatus, Wizard } from "./wizard/wizard.js";
-
-/** Which top-level screen shows. */
-export const screen = signal<"loading" | "wizard" | "login" | "dashboard">("loading");
-export const username = signal<string>("");
-/** The logged-in account's role: a viewer sees status, playground and logs only (the server enforces it). */
-export const role = signal<"admin" | "viewer">("admin");
+import { csrfToken, role, screen, setupStatus, username } from "./state.js";
+import { Wizard } from "./wizard/wizard.js";
 
 /** Decides the screen: unconfigured → wizard; configured → dashboard when the session is live, else login. */
 export async function route(): Promise<void> {

@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { App } from "./app.js";
-import { lang } from "./i18n/i18n.js";
+import { lang } from "./state.js";
 import "./styles.css";
 
 document.documentElement.lang = lang.value;

@@ -1,4 +1,4 @@
-// The web app imports this module (webui/src/api-types.ts), so it stays free of Node-only imports.
+// The web app imports this module too (webui/src/api-types.ts, wizard/wizard.tsx): no Node-only imports here.
 
 /** The wizard's steps in order, welcome … finish (one list for the server and the web app). */
 export const SETUP_STEPS = [

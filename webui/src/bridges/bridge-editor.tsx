@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { ApiError, api } from "../api.js";
-import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import { ErrorLine, Field, Submit, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
 import type {
   BridgeApiBase,

@@ -1,6 +1,7 @@
-import { Field } from "../form.js";
+import { Field } from "../components/form.js";
 import type { MessageKey } from "../i18n/en.js";
-import { CATALOGUES, lang, t } from "../i18n/i18n.js";
+import { CATALOGUES, t } from "../i18n/i18n.js";
+import { lang } from "../state.js";
 import {
   type BridgeConfig,
   type BridgeTypeInfo,

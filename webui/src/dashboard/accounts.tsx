@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
-import { username } from "../app.js";
-import { ErrorLine, Field, formValue, useAction } from "../form.js";
+import { ErrorLine, Field, formValue, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
+import { username } from "../state.js";
 
 interface Account {
   username: string;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
-import { ErrorLine, Field, useAction } from "../form.js";
+import { ErrorLine, Field, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
 
 interface AuditEntry {

@@ -3,7 +3,7 @@ import { api } from "../api.js";
 import { BridgeEditor } from "../bridges/bridge-editor.js";
 import { BridgeList } from "../bridges/bridge-list.js";
 import type { BridgeChangeAnswer, BridgeOverview, BridgeTypeInfo } from "../bridges/bridge-types.js";
-import { ErrorLine, useAction } from "../form.js";
+import { ErrorLine, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
 
 /** How often the list refreshes its states, ms (a bridge connects or fails within seconds). */

@@ -1,8 +1,8 @@
 import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import { api, csrfToken } from "../api.js";
-import { role, screen, username } from "../app.js";
+import { api } from "../api.js";
 import { t } from "../i18n/i18n.js";
+import { csrfToken, role, screen, username } from "../state.js";
 import { Audit } from "./audit.js";
 import { Bridges } from "./bridges.js";
 import { Logs } from "./logs.js";

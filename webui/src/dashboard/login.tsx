@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
-import { ApiError, api, csrfToken } from "../api.js";
-import { role, screen, username } from "../app.js";
-import { ErrorLine, Field, formValue, Submit, useAction } from "../form.js";
+import { ApiError, api } from "../api.js";
+import { ErrorLine, Field, formValue, Submit, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
+import { csrfToken, role, screen, username } from "../state.js";
 
 /** The dashboard login form. */
 export function Login() {

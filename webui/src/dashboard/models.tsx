@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
-import { ErrorLine, Field, useAction } from "../form.js";
+import { DownloadProgress, useDownloadState } from "../components/download-progress.js";
+import { ErrorLine, Field, useAction } from "../components/form.js";
 import { formatFileSize, t } from "../i18n/i18n.js";
-import { DownloadProgress, useDownloadState } from "../wizard/steps-download.js";
 
 interface ModelsAnswer {
   loaded: { id: string; path: string } | null;

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, uploadBackup } from "../api.js";
-import { ErrorLine, Field, formValue, Submit, useAction } from "../form.js";
+import { chosenBackup } from "../components/backup-file.js";
+import { ErrorLine, Field, formValue, Submit, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
-import { chosenBackup } from "../wizard/restore-backup.js";
 
 interface JobStatus {
   name: string;

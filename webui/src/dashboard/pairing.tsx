@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
-import { ErrorLine, useAction } from "../form.js";
+import { ErrorLine, useAction } from "../components/form.js";
 import { formatDuration, t } from "../i18n/i18n.js";
 
 interface PairingRequest {

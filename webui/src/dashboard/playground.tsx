@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, readSse } from "../api.js";
-import { role } from "../app.js";
-import { ErrorLine, Field } from "../form.js";
+import { ErrorLine, Field } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
+import { role } from "../state.js";
 
 interface Msg {
   role: "user" | "assistant";

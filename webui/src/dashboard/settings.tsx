@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
-import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import type { SshKey } from "../api-types.js";
+import { CopyBox, curlExample } from "../components/copy-box.js";
+import { ErrorLine, Field, Submit, useAction } from "../components/form.js";
+import { WifiPicker } from "../components/wifi-picker.js";
 import { t } from "../i18n/i18n.js";
-import { WifiPicker } from "../wifi-picker.js";
-import { CopyBox, curlExample } from "../wizard/steps-connect.js";
-import type { SshKey } from "../wizard/types.js";
 import { Accounts } from "./accounts.js";
 
 /** Settings: device, network, API token (rotate), SSH keys, backup download. */

@@ -1,6 +1,7 @@
 import { formatReasonParam } from "../../../agent/src/models/reason-parts.js";
 import { en, type MessageKey } from "../i18n/en.js";
-import { lang, t } from "../i18n/i18n.js";
+import { t } from "../i18n/i18n.js";
+import { lang } from "../state.js";
 
 /**
  * One sentence of the recommendation's explanation as the agent sends it (agent/src/models/reason-parts.ts):

@@ -1,6 +1,6 @@
 import { api } from "../api.js";
 import { route } from "../app.js";
-import { Field } from "../form.js";
+import { Field } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
 
 /** The file and passphrase fields of "Restore from a backup" on the welcome step. */
@@ -24,12 +24,6 @@ export function RestoreFields() {
       </Field>
     </>
   );
-}
-
-/** The chosen backup file of a submitted welcome form, or null. */
-export function chosenBackup(form: EventTarget | null): File | null {
-  const el = (form as HTMLFormElement | null)?.elements.namedItem("backup-file") as HTMLInputElement | null;
-  return el?.files?.[0] ?? null;
 }
 
 /**

@@ -1,9 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api, rememberSetupCode, setupCode, uploadBackup } from "../api.js";
-import { ErrorLine, Field, formValue, Submit, useAction } from "../form.js";
+import { ApiError, api, uploadBackup } from "../api.js";
+import { chosenBackup } from "../components/backup-file.js";
+import { ErrorLine, Field, formValue, Submit, useAction } from "../components/form.js";
 import type { MessageKey } from "../i18n/en.js";
-import { LANGS, type Lang, lang, setLang, t } from "../i18n/i18n.js";
-import { chosenBackup, RestoreFields, waitForRestart } from "./restore-backup.js";
+import { LANGS, t } from "../i18n/i18n.js";
+import { type Lang, lang, rememberSetupCode, setLang, setupCode } from "../state.js";
+import { RestoreFields, waitForRestart } from "./restore-backup.js";
 import { back, details, next, refreshDetails } from "./wizard.js";
 
 /**

@@ -1,51 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
+import type { SshKey } from "../api-types.js";
 import { BridgeEditor } from "../bridges/bridge-editor.js";
 import { BridgeList } from "../bridges/bridge-list.js";
 import type { BridgeOverview, BridgeTypeInfo } from "../bridges/bridge-types.js";
-import { ErrorLine, Field, Submit, useAction } from "../form.js";
+import { CopyBox, curlExample } from "../components/copy-box.js";
+import { ErrorLine, Field, Submit, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
-import type { SshKey } from "./types.js";
 import { back, details, next } from "./wizard.js";
-
-/** A copy-paste `curl` call of the OpenAI-compatible API for this device. */
-export function curlExample(token: string): string {
-  return [
-    `curl ${location.origin}/v1/chat/completions \\`,
-    `  -H "Authorization: Bearer ${token}" \\`,
-    `  -H "Content-Type: application/json" \\`,
-    `  -d '{"messages": [{"role": "user", "content": "Hello!"}]}'`,
-  ].join("\n");
-}
-
-/** A read-only value with a Copy button. */
-export function CopyBox(props: { label: string; value: string; multiline?: boolean }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <Field label={props.label}>
-      {({ id }) => (
-        <div class="copy">
-          {props.multiline ? (
-            <textarea id={id} readOnly rows={4} value={props.value} class="mono" />
-          ) : (
-            <input id={id} readOnly value={props.value} class="mono" />
-          )}
-          <button
-            type="button"
-            onClick={() =>
-              void navigator.clipboard?.writeText(props.value).then(
-                () => setCopied(true),
-                () => setCopied(false),
-              )
-            }
-          >
-            {copied ? t("common.copied") : t("common.copy")}
-          </button>
-        </div>
-      )}
-    </Field>
-  );
-}
 
 /** Step 7: set up a messaging bridge (or later), and the API token with a curl example. */
 export function MessagingStep() {

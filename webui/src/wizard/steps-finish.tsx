@@ -1,7 +1,8 @@
-import { ApiError, api, rememberSetupCode } from "../api.js";
+import { ApiError, api } from "../api.js";
 import { route } from "../app.js";
-import { ErrorLine, Submit, useAction } from "../form.js";
+import { ErrorLine, Submit, useAction } from "../components/form.js";
 import { t } from "../i18n/i18n.js";
+import { rememberSetupCode } from "../state.js";
 import { back, details } from "./wizard.js";
 
 /** Step 9: summary and finish → the agent sets the session cookie → dashboard. */

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
+import { type NetworkInfo, WifiPicker } from "../components/wifi-picker.js";
 import { t } from "../i18n/i18n.js";
-import { type NetworkInfo, WifiPicker } from "../wifi-picker.js";
 import { back, next } from "./wizard.js";
 
 /** Step 4: Wi-Fi scan and join through NetworkManager, or why the step is skipped here. */

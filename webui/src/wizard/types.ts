@@ -1,35 +1,6 @@
 import type { ReasonPart } from "./model-reason.js";
 
-/** Shapes of the setup API answers the wizard reads (agent/src/setup/setup-flow.ts, setup-services.ts). */
-export type StepId =
-  | "welcome"
-  | "admin"
-  | "device"
-  | "network"
-  | "model"
-  | "download"
-  | "messaging"
-  | "remote"
-  | "finish";
-
-export interface SshKey {
-  type: string;
-  bits: number;
-  comment: string;
-  fingerprint: string;
-}
-
-export interface SetupDetails {
-  state: "unconfigured" | "configured";
-  language: string | null;
-  current: StepId;
-  steps: { id: StepId; status: "done" | "skipped" | "pending" }[];
-  admin: string | null;
-  device: { name: string; timezone: string } | null;
-  model: string | null;
-  sshKeys: SshKey[];
-}
-
+/** Shapes of the setup API answers only the wizard reads (agent/src/setup/hardware-overview.ts). */
 export type Fit = "fits" | "tight" | "too-large" | "too-slow" | "no-disk";
 
 export interface HardwareOverview {
@@ -68,17 +39,4 @@ export interface HardwareOverview {
       noteParts?: ReasonPart[];
     }[];
   };
-}
-
-export interface DownloadState {
-  ref: string | null;
-  status: "idle" | "running" | "done" | "cancelled" | "error";
-  progress: {
-    downloadedBytes: number;
-    totalBytes: number | null;
-    bytesPerSecond: number;
-    etaSeconds: number | null;
-  } | null;
-  error: string | null;
-  model: { name: string; bytes: number } | null;
 }

@@ -1,32 +1,20 @@
 import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import { api, setupCode } from "../api.js";
+import { SETUP_STEPS } from "../../../agent/src/setup/steps.js";
+import { api } from "../api.js";
+import type { SetupDetails, StepId } from "../api-types.js";
 import { t } from "../i18n/i18n.js";
+import { setupCode, setupStatus } from "../state.js";
 import { AdminStep, DeviceStep, WelcomeStep } from "./steps-account.js";
 import { MessagingStep, RemoteStep } from "./steps-connect.js";
 import { DownloadStep } from "./steps-download.js";
 import { FinishStep } from "./steps-finish.js";
 import { ModelStep } from "./steps-model.js";
 import { NetworkStep } from "./steps-network.js";
-import type { SetupDetails, StepId } from "./types.js";
-
-export const STEPS: StepId[] = [
-  "welcome",
-  "admin",
-  "device",
-  "network",
-  "model",
-  "download",
-  "messaging",
-  "remote",
-  "finish",
-];
 
 /** The step on screen and what the agent knows so far (refreshed after each step). */
 export const step = signal<StepId>("welcome");
 export const details = signal<SetupDetails | null>(null);
-/** `GET /api/setup` (no code needed): the steps, and why a boot-partition seed was rejected (or null). */
-export const setupStatus = signal<Pick<SetupDetails, "steps"> & { seedError?: string | null }>({ steps: [] });
 
 /** True when the admin step is already done, e.g. by a seed file's admin account: the wizard skips it. */
 function adminDone(): boolean {
@@ -43,15 +31,15 @@ export async function refreshDetails(): Promise<SetupDetails> {
 
 /** Goes to the step after `from` (past the admin step when a seed already created the account). */
 export function next(from: StepId): void {
-  let i = STEPS.indexOf(from) + 1;
-  if (STEPS[i] === "admin" && adminDone()) i += 1;
-  step.value = STEPS[Math.min(i, STEPS.length - 1)] as StepId;
+  let i = SETUP_STEPS.indexOf(from) + 1;
+  if (SETUP_STEPS[i] === "admin" && adminDone()) i += 1;
+  step.value = SETUP_STEPS[Math.min(i, SETUP_STEPS.length - 1)] as StepId;
   void refreshDetails().catch(() => {});
 }
 
 export function back(from: StepId): void {
-  const i = STEPS.indexOf(from);
-  step.value = STEPS[Math.max(i - 1, 0)] as StepId;
+  const i = SETUP_STEPS.indexOf(from);
+  step.value = SETUP_STEPS[Math.max(i - 1, 0)] as StepId;
 }
 
 /** The wizard: progress list, then the current step. Resumes at the agent's current step after a reload. */
@@ -66,17 +54,17 @@ export function Wizard() {
         step.value = "welcome";
       });
   }, []);
-  const n = STEPS.indexOf(step.value) + 1;
+  const n = SETUP_STEPS.indexOf(step.value) + 1;
   useEffect(() => {
     document.title = `${t(`step.${step.value}`)} · clawbox`;
     document.querySelector<HTMLElement>("main h1")?.focus();
   }, [step.value]);
   return (
     <main class="wizard" data-step={step.value}>
-      <nav aria-label={t("wizard.stepOf", { n, total: STEPS.length })}>
-        <p class="progress-text">{t("wizard.stepOf", { n, total: STEPS.length })}</p>
+      <nav aria-label={t("wizard.stepOf", { n, total: SETUP_STEPS.length })}>
+        <p class="progress-text">{t("wizard.stepOf", { n, total: SETUP_STEPS.length })}</p>
         <ol class="steps">
-          {STEPS.map((s, i) => (
+          {SETUP_STEPS.map((s, i) => (
             <li
               key={s}
               class={i + 1 < n ? "done" : i + 1 === n ? "current" : ""}

@@ -1,4 +1,5 @@
-import { LANGS, type Lang, lang, setLang, t } from "./i18n/i18n.js";
+import { LANGS, t } from "../i18n/i18n.js";
+import { type Lang, lang, setLang } from "../state.js";
 
 /** The language picker (a labelled select; works with the keyboard). */
 export function LanguageSwitch() {

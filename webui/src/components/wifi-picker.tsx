@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "./api.js";
+import { api } from "../api.js";
+import type { MessageKey } from "../i18n/en.js";
+import { t } from "../i18n/i18n.js";
 import { ErrorLine, Field, formValue, Submit, useAction } from "./form.js";
-import type { MessageKey } from "./i18n/en.js";
-import { t } from "./i18n/i18n.js";
 
 export interface NetworkInfo {
   wifi: boolean;

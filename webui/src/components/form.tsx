@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import type { ApiError } from "./api.js";
-import { t } from "./i18n/i18n.js";
+import type { ApiError } from "../api.js";
+import { t } from "../i18n/i18n.js";
 
 let fieldSeq = 0;
 
