@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
 import { BridgeManager } from "../../agent/src/bridges/bridge-manager.js";
-import type { WebSocketChannelAdapter } from "../../agent/src/bridges/websocket/websocket-adapter.js";
+import type { WebSocketChannelAdapter } from "../../agent/src/bridges/websocket/adapter.js";
 import { createLogger } from "../../agent/src/log.js";
 import { ConversationStore } from "../../agent/src/store/conversation-store.js";
 import { openDatabase } from "../../agent/src/store/database.js";

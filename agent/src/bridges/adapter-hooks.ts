@@ -1,10 +1,12 @@
 import type { AdapterContext, AdapterStatus, InboundHandler } from "./types.js";
 
 /**
- * The base class of every bridge adapter (each is constructed as `new XAdapter(config, ctx)`): what they all
- * hold the same way — the validated config entry, the context the core gave it (bridge id, logger), and the
- * two callbacks the core hands it (`onMessage`, `onStatus`), so each adapter only calls
- * `this.handler?.(msg)` / `this.statusHandler?.(status, err)`. `C` is the adapter's config type.
+ * The base class of every bridge adapter. Each bridge is `<platform>/definition.ts` (its registry entry) +
+ * `<platform>/adapter.ts` (its adapter, which extends this class and is constructed as
+ * `new XAdapter(config, ctx)`). What all adapters hold the same way: the validated config entry, the context
+ * the core gave it (bridge id, logger), and the two callbacks the core hands it (`onMessage`, `onStatus`), so
+ * each adapter only calls `this.handler?.(msg)` / `this.statusHandler?.(status, err)`. `C` is the adapter's
+ * config type.
  */
 export abstract class AdapterHooks<C> {
   /** The bridge id (the key under `bridges:` in the config). */

@@ -1,5 +1,5 @@
 import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
-import type { EmailConfig } from "./email-adapter.js";
+import type { EmailConfig } from "./adapter.js";
 
 const server = (withAuthRequired: boolean) => ({
   type: "object",
@@ -35,7 +35,7 @@ export const emailBridge: BridgeDefinition<BridgeCommonConfig & EmailConfig> = {
   secretKeys: ["imap", "smtp"],
   senderIdHint: "e-mail address with a passing DKIM signature",
   async create(config, ctx) {
-    const { EmailAdapter } = await import("./email-adapter.js");
+    const { EmailAdapter } = await import("./adapter.js");
     return new EmailAdapter(config, ctx);
   },
 };

@@ -1,5 +1,5 @@
 import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
-import type { IrcConfig } from "./irc-adapter.js";
+import type { IrcConfig } from "./adapter.js";
 
 /** Registry entry of the IRC bridge (irc-framework). */
 export const ircBridge: BridgeDefinition<BridgeCommonConfig & IrcConfig> = {
@@ -56,7 +56,7 @@ export const ircBridge: BridgeDefinition<BridgeCommonConfig & IrcConfig> = {
   secretKeys: ["password", "sasl"],
   senderIdHint: "services account (or verified user@host)",
   async create(config, ctx) {
-    const { IrcAdapter } = await import("./irc-adapter.js");
+    const { IrcAdapter } = await import("./adapter.js");
     return new IrcAdapter(config, ctx);
   },
 };

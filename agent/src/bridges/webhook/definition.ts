@@ -1,5 +1,5 @@
 import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
-import type { WebhookConfig } from "./webhook-adapter.js";
+import type { WebhookConfig } from "./adapter.js";
 
 /** Registry entry of the generic webhook bridge (in: signed POSTs; out: signed POSTs to a URL). */
 export const webhookBridge: BridgeDefinition<BridgeCommonConfig & WebhookConfig> = {
@@ -31,7 +31,7 @@ export const webhookBridge: BridgeDefinition<BridgeCommonConfig & WebhookConfig>
   secretKeys: ["secret"],
   senderIdHint: "senderId field of the POSTed JSON (as trusted as the secret)",
   async create(config, ctx) {
-    const { WebhookAdapter } = await import("./webhook-adapter.js");
+    const { WebhookAdapter } = await import("./adapter.js");
     return new WebhookAdapter(config, ctx);
   },
 };

@@ -1,5 +1,5 @@
 import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
-import type { WebSocketChannelConfig } from "./websocket-adapter.js";
+import type { WebSocketChannelConfig } from "./adapter.js";
 
 /** Registry entry of the WebSocket channel (JSON frames, bearer token, acknowledged replies). */
 export const websocketBridge: BridgeDefinition<BridgeCommonConfig & WebSocketChannelConfig> = {
@@ -38,7 +38,7 @@ export const websocketBridge: BridgeDefinition<BridgeCommonConfig & WebSocketCha
   secretKeys: ["token"],
   senderIdHint: "senderId field of the client's frames (as trusted as the token)",
   async create(config, ctx) {
-    const { WebSocketChannelAdapter } = await import("./websocket-adapter.js");
+    const { WebSocketChannelAdapter } = await import("./adapter.js");
     return new WebSocketChannelAdapter(config, ctx);
   },
 };

@@ -1,5 +1,5 @@
 import type { BridgeCommonConfig, BridgeDefinition } from "../types.js";
-import type { XmppConfig } from "./xmpp-adapter.js";
+import type { XmppConfig } from "./adapter.js";
 
 /** Registry entry of the XMPP bridge (@xmpp/client). */
 export const xmppBridge: BridgeDefinition<BridgeCommonConfig & XmppConfig> = {
@@ -27,7 +27,7 @@ export const xmppBridge: BridgeDefinition<BridgeCommonConfig & XmppConfig> = {
   secretKeys: ["password"],
   senderIdHint: "bare JID, e.g. alice@example.org",
   async create(config, ctx) {
-    const { XmppAdapter } = await import("./xmpp-adapter.js");
+    const { XmppAdapter } = await import("./adapter.js");
     return new XmppAdapter(config, ctx);
   },
 };

@@ -11,7 +11,7 @@ import { ConversationStore } from "../../store/conversation-store.js";
 import { openDatabase } from "../../store/database.js";
 import { BridgeManager } from "../bridge-manager.js";
 import { SIGNATURE_HEADER, signedHeaders, TIMESTAMP_HEADER, verifySignature } from "../hmac-signature.js";
-import type { WebhookAdapter } from "./webhook-adapter.js";
+import type { WebhookAdapter } from "./adapter.js";
 
 const SECRET = "webhook-secret-0123456789";
 let dir: string;

@@ -9,7 +9,7 @@ import { createLogger } from "../../log.js";
 import { ConversationStore } from "../../store/conversation-store.js";
 import { openDatabase } from "../../store/database.js";
 import { BridgeManager } from "../bridge-manager.js";
-import type { WebSocketChannelAdapter } from "./websocket-adapter.js";
+import type { WebSocketChannelAdapter } from "./adapter.js";
 
 const TOKEN = "test-token-0123456789";
 let dir: string;
