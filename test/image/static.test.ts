@@ -11,6 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { type HclBody, loadPackerTemplate, parseHcl } from "./hcl.js";
 import { pinnedNodeVersion } from "./node-pin.js";
 import { explain, ROOT, requireFile, requireTool, run } from "./tools.js";
@@ -58,6 +59,59 @@ describe("ansible/", () => {
     const defaults = readFileSync(join(ANSIBLE_DIR, "roles/agent/defaults/main.yml"), "utf8");
     for (const arch of ["x64", "arm64"])
       expect(defaults).toMatch(new RegExp(`^  ${arch}: [0-9a-f]{128}$`, "m"));
+  });
+
+  it("takes each flavour's OS memory reserve (the agent's MemoryMax) from its hardware profile", () => {
+    requireTool("ansible-playbook", "ansible");
+    // The profiles a flavour's devices match: the Pi 4 and Pi 5 share one image, so they must agree.
+    const expected: { flavour: string; arch: string; profiles: string[] }[] = [
+      { flavour: "cpu", arch: "x64", profiles: ["x86-cpu"] },
+      { flavour: "cpu", arch: "arm64", profiles: ["generic-arm64"] },
+      { flavour: "rpi", arch: "arm64", profiles: ["raspberry-pi-4", "raspberry-pi-5"] },
+      { flavour: "intel-igpu", arch: "x64", profiles: ["x86-igpu"] },
+      { flavour: "nvidia", arch: "x64", profiles: ["x86-nvidia"] },
+    ];
+    // A throwaway playbook beside the real ones, so playbook_dir (and the profiles path) is the same.
+    const play = join(ANSIBLE_DIR, `.reserve-check-${process.pid}.yml`);
+    writeFileSync(
+      play,
+      stringify([
+        {
+          name: "Render the reserve",
+          hosts: "localhost",
+          gather_facts: false,
+          vars_files: ["roles/device_layout/defaults/main.yml", "roles/agent/defaults/main.yml"],
+          tasks: [
+            {
+              name: "Reserve",
+              "ansible.builtin.debug": {
+                msg: "RESERVE {{ item.flavour }}/{{ item.arch }}={{ clawbox_agent_os_reserve_bytes }}",
+              },
+              vars: { clawbox_flavour: "{{ item.flavour }}", clawbox_agent_node_arch: "{{ item.arch }}" },
+              loop: expected.map(({ flavour, arch }) => ({ flavour, arch })),
+            },
+          ],
+        },
+      ]),
+    );
+    try {
+      const r = run("ansible-playbook", ["-i", "localhost,", "-c", "local", play], {
+        cwd: ANSIBLE_DIR,
+        env: ansibleEnv,
+      });
+      expect(r.code, explain(r)).toBe(0);
+      for (const { flavour, arch, profiles } of expected) {
+        const got = new RegExp(`RESERVE ${flavour}/${arch}=(\\d+)`).exec(r.stdout)?.[1];
+        for (const name of profiles) {
+          const profile = parse(
+            readFileSync(join(ROOT, "hardware-profiles", "profiles", `${name}.yaml`), "utf8"),
+          );
+          expect(Number(got), `${flavour}/${arch} vs ${name}.yaml`).toBe(profile.osReserveBytes);
+        }
+      }
+    } finally {
+      rmSync(play, { force: true });
+    }
   });
 });
 
