@@ -169,7 +169,11 @@ stage release
 # 5. ansible/image.yml through the chroot connection.
 extra=(-e clawbox_image_build=true -e "clawbox_flavour=$FLAVOUR" -e "clawbox_version=$VERSION"
   -e "clawbox_agent_release_archive=$RELEASE" -e "clawbox_agent_cache_dir=$CACHE")
-[ -n "${CLAWBOX_PRESEED_MODEL:-}" ] && extra+=(-e "{\"clawbox_agent_preseed_models\": [\"$CLAWBOX_PRESEED_MODEL\"]}")
+if [ -n "${CLAWBOX_PRESEED_MODEL:-}" ]; then
+  model_sha=$(sha256sum "$CLAWBOX_PRESEED_MODEL" | cut -d' ' -f1)
+  model_entry="{\"name\": \"$(basename "$CLAWBOX_PRESEED_MODEL")\", \"sha256\": \"$model_sha\", \"src\": \"$CLAWBOX_PRESEED_MODEL\"}"
+  extra+=(-e "{\"clawbox_agent_preseed_models\": [$model_entry]}")
+fi
 [ -n "${CLAWBOX_ADMIN_KEY:-}" ] && extra+=(-e "{\"clawbox_base_admin_authorized_keys\": [\"$CLAWBOX_ADMIN_KEY\"]}")
 playbook() {
   ANSIBLE_CONFIG=ansible/ansible.cfg ansible-playbook -i "$root," -c community.general.chroot \
