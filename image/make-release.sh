@@ -1,7 +1,7 @@
 #!/bin/bash
 # Packs an agent release for the image: <out>.tar.gz whose top level holds agent/dist/, agent/package.json,
 # hardware-profiles/, node_modules/ (the agent's production dependencies) and package.json.
-# Usage: image/make-release.sh [x64|arm64] [cpu|nvidia|intel-igpu|rpi] [OUT.tar.gz]
+# Usage: image/make-release.sh [x64|arm64] [FLAVOUR (cpu)] [OUT.tar.gz]   (flavours: ansible/group_vars/all/clawbox.yml)
 #   env CLAWBOX_RELEASE_VERSION: the version the release reports (agent/package.json in the archive;
 #   default: this checkout's), e.g. a second release of the same build for a fleet-update test.
 #   env CLAWBOX_RELEASE_CACHE_DIR: the pinned Node packages and built native addons (default .cache/release).
@@ -19,6 +19,16 @@ cd "$(dirname "$0")/.."
 arch=${1:-x64}
 flavour=${2:-cpu}
 case "$arch" in x64 | arm64) ;; *) echo "make-release: unknown architecture '$arch' (x64 or arm64)" >&2; exit 1 ;; esac
+# Flavours and their architectures: clawbox_flavour_profiles in ansible/group_vars/all/clawbox.yml (the one list).
+node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  import { parse } from "yaml";
+  const [flavour, arch] = process.argv.slice(1);
+  const flavours = parse(readFileSync("ansible/group_vars/all/clawbox.yml", "utf8")).clawbox_flavour_profiles;
+  const why = !flavours[flavour] ? `unknown flavour "${flavour}" (${Object.keys(flavours).join(", ")})`
+    : !flavours[flavour][arch] ? `the ${flavour} flavour is built for ${Object.keys(flavours[flavour]).join(" or ")}, not ${arch}` : "";
+  if (why) { console.error(`make-release: ${why}`); process.exit(1); }
+' "$flavour" "$arch"
 cache=${CLAWBOX_RELEASE_CACHE_DIR:-$PWD/.cache/release}
 version=${CLAWBOX_RELEASE_VERSION:-$(node -p 'require("./agent/package.json").version')}
 case "$version" in *[!A-Za-z0-9.+-]* | '') echo "make-release: bad version '$version'" >&2; exit 1 ;; esac
