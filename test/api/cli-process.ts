@@ -19,6 +19,8 @@ export interface CliRuntime {
   node: string;
   cli: string;
   env?: NodeJS.ProcessEnv;
+  /** Node's own flags, before the CLI's path (e.g. the agent unit's V8 flags). */
+  nodeArgs?: string[];
 }
 
 /** This checkout's `agent/dist/cli/main.js` on the Node running the tests. */
@@ -37,7 +39,7 @@ export function runCli(
 ): Promise<CliResult> {
   const runtime = opts.runtime ?? DEV_RUNTIME;
   return new Promise((resolveRun, reject) => {
-    const child = spawn(runtime.node, [runtime.cli, ...args], {
+    const child = spawn(runtime.node, [...(runtime.nodeArgs ?? []), runtime.cli, ...args], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...runtime.env, CLAWBOX_LOG_LEVEL: "warn" },
     });
@@ -78,7 +80,7 @@ export interface StartedAgent {
  * when it exits first or prints nothing within `timeoutMs`.
  */
 export function startCli(args: string[], timeoutMs = 60_000, runtime = DEV_RUNTIME): Promise<StartedAgent> {
-  const child = spawn(runtime.node, [runtime.cli, "start", ...args], {
+  const child = spawn(runtime.node, [...(runtime.nodeArgs ?? []), runtime.cli, "start", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...runtime.env, CLAWBOX_LOG_LEVEL: "info" },
   });

@@ -18,18 +18,20 @@ export interface AgentProcess {
  * Starts the built agent on `model` (`--port 0`, a temp data dir, the agent's own runtime choices),
  * polls `/healthz` every 5 ms until 200 and reads the API token from the data dir.
  * Throws if the process exits or is not healthy within `timeoutMs`. `env` is added to the child's environment
- * (e.g. NODE_OPTIONS).
+ * (e.g. NODE_OPTIONS) and `nodeArgs` go to Node before the CLI's path (e.g. V8 flags).
  */
 export async function startAgent(opts: {
   model: string;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  nodeArgs?: string[];
 }): Promise<AgentProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-bench-"));
   const t0 = performance.now();
   const agent = await startCli(["--model", opts.model, "--port", "0", "--data-dir", dataDir], undefined, {
     ...DEV_RUNTIME,
     env: opts.env,
+    nodeArgs: opts.nodeArgs,
   });
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (;;) {

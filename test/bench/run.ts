@@ -2,7 +2,7 @@
  * `npm run bench [-- --json]`: every benchmark measured side by side in one run on this machine.
  * Prints human lines; with --json the last line is one JSON object with all numbers.
  * Goals (inference): apiVsDirectTokensPerSecondRatio ≥ 0.97, defaultVsBestThreadsRatio ≥ 0.95,
- * idleRssOverModelBytes ≤ 120 MiB (idle after start-up, with the unit's NODE_OPTIONS: idle-rss-bench.ts), detectMs < 2000; (bridges) bridgeMessagesPerSecond ≥ 2000 and
+ * idleRssOverModelBytes ≤ 120 MiB (idle after start-up, with the agent unit's memory tuning: idle-rss-bench.ts), detectMs < 2000; (bridges) bridgeMessagesPerSecond ≥ 2000 and
  * bridgeP99Ms ≤ 5; (fleet) fleetStatus50Ms ≤ 2000; cliHelpMs ≤ 300 (a newcomer's first command). On a random-weight GGUF of Qwen2.5-0.5B's shape
  * in Q8_0 (test/support/realistic-gguf.ts, generated once into ~/.cache/clawbox/bench), aggregate tokens/s of
  * 1/2/4/8 concurrent streams with their p99 time to first token, the sessions held with p99 TTFT < 2 s, and
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   ];
   const idle = await benchIdleRss(model, log);
   lines.push(
-    `idle RSS after start-up ${(idle.idleRssBytes / MiB).toFixed(1)} MiB = model ${(idle.modelFileBytes / MiB).toFixed(1)} MiB + ${(idle.idleRssOverModelBytes / MiB).toFixed(1)} MiB (goal ≤ 120 MiB over the model; NODE_OPTIONS="${idle.nodeOptions}" from the agent unit, ${(idle.defaultFlagsIdleRssOverModelBytes / MiB).toFixed(1)} MiB with Node's defaults)`,
+    `idle RSS after start-up ${(idle.idleRssBytes / MiB).toFixed(1)} MiB = model ${(idle.modelFileBytes / MiB).toFixed(1)} MiB + ${(idle.idleRssOverModelBytes / MiB).toFixed(1)} MiB (goal ≤ 120 MiB over the model; the agent unit's "${idle.unitTuning}", ${(idle.defaultFlagsIdleRssOverModelBytes / MiB).toFixed(1)} MiB with Node's defaults; API req/s tuned vs defaults ${idle.tunedVsDefaultApiRequestsPerSecondRatio.toFixed(3)})`,
   );
   const bridges = await benchBridges(log);
   lines.push(
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       idleRssBytes: idle.idleRssBytes,
       idleRssOverModelBytes: idle.idleRssOverModelBytes,
       defaultFlagsIdleRssOverModelBytes: idle.defaultFlagsIdleRssOverModelBytes,
+      tunedVsDefaultApiRequestsPerSecondRatio: idle.tunedVsDefaultApiRequestsPerSecondRatio,
       servedRssBytes: inf.idleRssBytes,
       servedRssOverModelBytes: inf.idleRssOverModelBytes,
       coldStartMs: Math.round(inf.coldStartMs),

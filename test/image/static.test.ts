@@ -405,7 +405,7 @@ describe("image/systemd/clawbox-agent.service", () => {
     expect(unit).toMatch(/^Restart=on-failure$/m);
     expect(unit).toMatch(/^User=clawbox$/m);
     expect(unit).toMatch(
-      /^ExecStart=\/opt\/clawbox\/node\/bin\/node \/opt\/clawbox\/current\/agent\/dist\/cli\/main\.js start/m,
+      /^ExecStart=\/opt\/clawbox\/node\/bin\/node (--[\w-]+(=\S+)? )*\/opt\/clawbox\/current\/agent\/dist\/cli\/main\.js start/m,
     );
     expect(unit).toMatch(/^MemoryDenyWriteExecute=no$/m);
   });
