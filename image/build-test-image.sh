@@ -46,6 +46,9 @@ esac
 for tool in debootstrap sgdisk sfdisk partx losetup mkfs.vfat mcopy mkfs.ext4 ansible-playbook xz; do
   command -v "$tool" >/dev/null || { echo "build-test-image: $tool missing: apt-get install debootstrap gdisk fdisk dosfstools mtools e2fsprogs ansible xz-utils" >&2; exit 1; }
 done
+if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
+  command -v nft >/dev/null || { echo "build-test-image: nft missing (checks the $ARCH image's firewall rules): apt-get install nftables" >&2; exit 1; }
+fi
 # A foreign architecture's programs (the arm64 chroot on an amd64 host) run through qemu-user-static,
 # registered with binfmt_misc's F flag (the interpreter is opened at registration, so it works in a chroot).
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
@@ -77,9 +80,16 @@ trap cleanup EXIT
 
 # 1. Base system tarball (cached: a warm build skips the download), and the installed base system itself
 # (cached too: debootstrap's second stage, ~2 min of dpkg and initramfs, runs once per package list).
-# arm64 runs its second stage through qemu-user: over an hour on 2 shared cores (measured: image/README.md).
+# arm64 runs its second stage through qemu-user (see rpi_base_system below; measured: image/README.md).
+# The rpi base system is also keyed by its recipe (that function's steps, versioned by RPI_RECIPE, and the
+# initramfs files it installs), so a cache built another way is not reused; cpu's key is the list alone.
 TARBALL=$CACHE/$TARBALL_NAME
-ROOTFS=$CACHE/rootfs-$SUITE-$ARCH-$(printf '%s' "$INCLUDE" | sha256sum | cut -c1-12).tar
+ROOTFS_KEY=$INCLUDE
+if [ "$FLAVOUR" = rpi ]; then
+  RPI_RECIPE=foreign-single-initramfs-list-1
+  ROOTFS_KEY="$INCLUDE $RPI_RECIPE $(cat image/initramfs/rpi.conf image/initramfs/rpi-modules | sha256sum | cut -c1-12)"
+fi
+ROOTFS=$CACHE/rootfs-$SUITE-$ARCH-$(printf '%s' "$ROOTFS_KEY" | sha256sum | cut -c1-12).tar
 DEBOOTSTRAP=(debootstrap "--arch=$ARCH" --variant=minbase "--components=$COMPONENTS" "--include=$INCLUDE")
 if [ ! -s "$ROOTFS" ] && [ ! -s "$TARBALL" ]; then
   "${DEBOOTSTRAP[@]}" --make-tarball="$TARBALL.tmp" "$SUITE" "$(mktemp -d)" "$MIRROR"
@@ -116,10 +126,56 @@ mount "$root_dev" "$root"
 stage disk
 
 # 3. Unpack the base system into the image.
+# rpi: the same debootstrap, split around its second stage, which runs every maintainer script through
+# qemu-user. Left alone it built the initramfs three times (the kernel's postinst, its postinst.d hook and
+# initramfs-tools' trigger) with MODULES=most: ~1,500 modules, each an emulated modprobe and modinfo, 12-30
+# min per build, and the stage did not finish in 95 min. Here update-initramfs is diverted to a no-op
+# during the second stage (dpkg-divert from the host; the kernel hook and the trigger then do nothing), and
+# one initramfs is built after it with the modules of image/initramfs/rpi-modules (MODULES=list, kept on
+# the device for its kernel updates). dpkg runs without fsync for the second stage (force-unsafe-io, as
+# mmdebstrap does; the image is synced when unmounted).
+rpi_base_system() {
+  local kver m have missing=""
+  "${DEBOOTSTRAP[@]}" --foreign --unpack-tarball="$TARBALL" "$SUITE" "$root" "$MIRROR"
+  stage debootstrap-first-stage
+  dpkg-divert --root="$root" --local --no-rename --divert /usr/sbin/update-initramfs.clawbox-build \
+    --add /usr/sbin/update-initramfs >/dev/null
+  printf '#!/bin/sh\necho "update-initramfs $*: deferred by image/build-test-image.sh (one build after debootstrap)" >&2\n' \
+    > "$root/usr/sbin/update-initramfs"
+  chmod 0755 "$root/usr/sbin/update-initramfs"
+  echo force-unsafe-io > "$root/etc/dpkg/dpkg.cfg.d/clawbox-build-unsafe-io"
+  # The second stage from the host (like the one-step debootstrap): only dpkg and the maintainer scripts
+  # run emulated in the chroot, not debootstrap's own shell code.
+  DEBOOTSTRAP_DIR="$root/debootstrap" debootstrap --second-stage --second-stage-target="$root"
+  stage debootstrap-second-stage
+  rm -f "$root/etc/dpkg/dpkg.cfg.d/clawbox-build-unsafe-io" "$root/usr/sbin/update-initramfs"
+  dpkg-divert --root="$root" --local --rename --remove /usr/sbin/update-initramfs >/dev/null
+  install -D -m 0644 image/initramfs/rpi.conf "$root/etc/initramfs-tools/conf.d/clawbox-rpi"
+  install -D -m 0644 image/initramfs/rpi-modules "$root/usr/share/initramfs-tools/modules.d/clawbox-rpi"
+  kver=$(cd "$root/lib/modules" && ls | sort -V | tail -n 1)
+  # Every listed module must exist in this kernel (as a module or built in): a renamed driver fails here,
+  # not on a Pi that cannot find its root filesystem.
+  have=$(sed -e 's/:.*//' -e 's|.*/||' -e 's/\.ko.*//' -e 's/-/_/g' \
+    "$root/lib/modules/$kver/modules.dep" "$root/lib/modules/$kver/modules.builtin")
+  for m in $(awk '/^[^#]/ { print $1 }' image/initramfs/rpi-modules); do
+    grep -qx -- "${m//-/_}" <<<"$have" || missing="$missing $m"
+  done
+  [ -z "$missing" ] ||
+    { echo "build-test-image: not in linux $kver (image/initramfs/rpi-modules):$missing" >&2; exit 1; }
+  mount -t proc proc "$root/proc"
+  chroot "$root" update-initramfs -c -k "$kver"
+  umount "$root/proc"
+  [ -s "$root/boot/initrd.img-$kver" ] || { echo "build-test-image: no initramfs for $kver" >&2; exit 1; }
+  stage initramfs
+}
 if [ -s "$ROOTFS" ]; then
   tar -C "$root" --numeric-owner -xpf "$ROOTFS"
 else
-  "${DEBOOTSTRAP[@]}" --unpack-tarball="$TARBALL" "$SUITE" "$root" "$MIRROR"
+  if [ "$FLAVOUR" = rpi ]; then
+    rpi_base_system
+  else
+    "${DEBOOTSTRAP[@]}" --unpack-tarball="$TARBALL" "$SUITE" "$root" "$MIRROR"
+  fi
   rm -f "$root"/var/cache/apt/archives/*.deb
   tar -C "$root" --numeric-owner --exclude=./lost+found -cpf "$ROOTFS.tmp" .
   mv "$ROOTFS.tmp" "$ROOTFS"
@@ -175,11 +231,20 @@ if [ -n "${CLAWBOX_PRESEED_MODEL:-}" ]; then
   extra+=(-e "{\"clawbox_agent_preseed_models\": [$model_entry]}")
 fi
 [ -n "${CLAWBOX_ADMIN_KEY:-}" ] && extra+=(-e "{\"clawbox_base_admin_authorized_keys\": [\"$CLAWBOX_ADMIN_KEY\"]}")
+# qemu-user has no netfilter netlink sockets: the role's `nft -c` cannot run in the arm64 chroot, so the
+# build host's nft checks the rules file the role wrote (after each playbook run).
+foreign=$([ "$ARCH" != "$(dpkg --print-architecture)" ] && echo 1 || true)
+if [ -n "$foreign" ]; then
+  extra+=(-e clawbox_hardening_nftables_validate=false)
+fi
 playbook() {
   ANSIBLE_CONFIG=ansible/ansible.cfg ansible-playbook -i "$root," -c community.general.chroot \
     ansible/image.yml "${extra[@]}" "$@"
 }
 playbook | tee "$OUT/$NAME.ansible.log"
+if [ -n "$foreign" ] && [ -e "$root/etc/nftables.conf" ]; then
+  nft -c -f "$root/etc/nftables.conf"
+fi
 stage ansible
 if [ "${CLAWBOX_IDEMPOTENCE:-0}" = 1 ]; then
   playbook | tee "$OUT/$NAME.ansible-second-run.log"
