@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readApiToken } from "../../agent/src/server/api-token.js";
-import { DEV_RUNTIME, type StartedAgent, startCli } from "../api/cli-process.js";
+import { type CliRuntime, DEV_RUNTIME, type StartedAgent, startCli } from "../api/cli-process.js";
 
 /** A real `clawbox start` child process on a free loopback port with its own data dir. */
 export interface AgentProcess {
@@ -18,19 +18,21 @@ export interface AgentProcess {
  * Starts the built agent on `model` (`--port 0`, a temp data dir, the agent's own runtime choices),
  * polls `/healthz` every 5 ms until 200 and reads the API token from the data dir.
  * Throws if the process exits or is not healthy within `timeoutMs`. `env` is added to the child's environment
- * (e.g. NODE_OPTIONS) and `nodeArgs` go to Node before the CLI's path (e.g. V8 flags).
+ * (e.g. NODE_OPTIONS) and `nodeArgs` go to Node before the CLI's path (e.g. V8 flags); `runtime` is the Node
+ * and CLI to run (default: this checkout's CLI on the Node running the bench).
  */
 export async function startAgent(opts: {
   model: string;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   nodeArgs?: string[];
+  runtime?: CliRuntime;
 }): Promise<AgentProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawbox-bench-"));
   const t0 = performance.now();
   const agent = await startCli(["--model", opts.model, "--port", "0", "--data-dir", dataDir], undefined, {
-    ...DEV_RUNTIME,
-    env: opts.env,
+    ...(opts.runtime ?? DEV_RUNTIME),
+    env: { ...opts.runtime?.env, ...opts.env },
     nodeArgs: opts.nodeArgs,
   });
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { CliRuntime } from "../api/cli-process.js";
 import { rssBytes, startAgent } from "./agent-process.js";
 import { median } from "./stats.js";
 
@@ -23,6 +24,8 @@ export interface UnitTuning {
 export interface IdleRssBench {
   /** The agent unit's tuning as one line, e.g. `MALLOC_ARENA_MAX=2 NODE_OPTIONS=… node --optimize-for-size`. */
   unitTuning: string;
+  /** The Node the agent ran on, e.g. `v24.22.3 (the device's pinned Node, release from image/make-release.sh x64)`. */
+  nodeRuntime: string;
   /** Median VmRSS of the idle agent right after start-up with the unit's tuning, bytes. */
   idleRssBytes: number;
   /** GGUF file size, bytes: the weights' own share, whether mapped or read. */
@@ -56,17 +59,20 @@ export function describeTuning(t: UnitTuning): string {
  * Idle resident memory of `clawbox start` on `model`, as the device runs it: the agent spawned (`--port 0`,
  * a temp data dir, no bridges) with the unit's environment and Node flags (agentUnitTuning), left idle
  * SETTLE_MS after its first `/healthz` 200, then VmRSS from /proc/<pid>/status. "Over the model" = VmRSS −
- * the GGUF's file size. Median of `runs` starts, alternating with starts on Node's defaults. Throws if an
- * agent does not become healthy.
+ * the GGUF's file size. Median of `runs` starts, alternating with starts on Node's defaults. `runtime` is the
+ * agent to run (run.ts passes the x64 release on the device's pinned Node; Node's version and binary size
+ * change the result by ~10 MiB), described by `runtimeName`. Throws if an agent does not become healthy.
  */
 export async function benchIdleRss(
   model: string,
   log: (line: string) => void,
+  runtime: CliRuntime,
+  runtimeName: string,
   runs = 3,
 ): Promise<IdleRssBench> {
   const tuning = agentUnitTuning();
   const measure = async (env: NodeJS.ProcessEnv, nodeArgs: string[]) => {
-    const a = await startAgent({ model, env, nodeArgs });
+    const a = await startAgent({ model, env, nodeArgs, runtime });
     try {
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       const rss = rssBytes(a.agent.child.pid as number);
@@ -101,6 +107,7 @@ export async function benchIdleRss(
   );
   return {
     unitTuning: describeTuning(tuning),
+    nodeRuntime: runtimeName,
     idleRssBytes,
     modelFileBytes,
     idleRssOverModelBytes: idleRssBytes - modelFileBytes,

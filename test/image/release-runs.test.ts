@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliRuntime, runCli, type StartedAgent, startCli } from "../api/cli-process.js";
 import { TEST_THREADS, testModelKind, testModelPath } from "../support/test-model.js";
 import { ensureQemuAarch64 } from "./binfmt.js";
+import { buildDeviceRelease } from "./device-release.js";
 import { pinnedNodeVersion } from "./node-pin.js";
-import { explain, ROOT, requireTool, run } from "./tools.js";
+import { explain, requireTool, run } from "./tools.js";
 
 // The releases the image installs, as the device runs them: `image/make-release.sh <arch>` unpacked, its
 // CLI on the pinned Node of the device (node-linux-<arch> from the npm registry, checked against the
@@ -28,7 +29,6 @@ if (!ENABLED) {
 
 /** Under qemu-user every instruction is translated: starting Node and the agent takes ~10× longer. */
 const EMULATED_TIMEOUT_MS = 10 * 60_000;
-const CACHE_DIR = join(ROOT, ".cache", "release");
 let work = "";
 
 interface ChatResponse {
@@ -36,34 +36,12 @@ interface ChatResponse {
   usage: { completion_tokens: number };
 }
 
-/** The pinned Node for `arch`, fetched and checked by image/node-runtime.sh (the same code as the release). */
-function pinnedNode(arch: "x64" | "arm64"): string {
-  const r = run("bash", [
-    "-c",
-    '. image/node-runtime.sh && node_runtime_dir "$1" "$2"',
-    "-",
-    arch,
-    CACHE_DIR,
-  ]);
-  expect(r.code, explain(r)).toBe(0);
-  return join(r.stdout.trim(), "bin", "node");
-}
-
-/** Builds the `arch` release into the work folder, unpacks it, and returns its runtime. */
+/** Builds the `arch` release into the work folder (device-release.ts) and prints how long it took. */
 function buildRelease(arch: "x64" | "arm64", env: NodeJS.ProcessEnv): CliRuntime {
-  const archive = join(work, `release-${arch}.tar.gz`);
   const started = Date.now();
-  const r = run("image/make-release.sh", [arch, "cpu", archive], {
-    env: { ...process.env, CLAWBOX_RELEASE_CACHE_DIR: CACHE_DIR },
-    timeoutMs: 20 * 60_000,
-  });
-  expect(r.code, explain(r)).toBe(0);
+  const runtime = buildDeviceRelease(arch, work, env);
   console.log(`make-release.sh ${arch}: ${Math.round((Date.now() - started) / 1000)} s`);
-  const dir = join(work, arch);
-  mkdirSync(dir);
-  const x = run("tar", ["-C", dir, "-xzf", archive]);
-  expect(x.code, explain(x)).toBe(0);
-  return { node: pinnedNode(arch), cli: join(dir, "agent", "dist", "cli", "main.js"), env };
+  return runtime;
 }
 
 /** `clawbox start` on the test model; resolves once /healthz answers 200 and with the API token. */
