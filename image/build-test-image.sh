@@ -46,12 +46,12 @@ esac
 for tool in debootstrap sgdisk sfdisk partx losetup mkfs.vfat mcopy mkfs.ext4 ansible-playbook xz; do
   command -v "$tool" >/dev/null || { echo "build-test-image: $tool missing: apt-get install debootstrap gdisk fdisk dosfstools mtools e2fsprogs ansible xz-utils" >&2; exit 1; }
 done
-if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
+# A foreign architecture (the arm64 image built on an amd64 host): its programs run through qemu-user-static,
+# registered with binfmt_misc's F flag (the interpreter is opened at registration, so it works in a chroot),
+# and the host's nft checks its firewall rules (see the playbook run below).
+FOREIGN=$([ "$ARCH" != "$(dpkg --print-architecture)" ] && echo 1 || true)
+if [ -n "$FOREIGN" ]; then
   command -v nft >/dev/null || { echo "build-test-image: nft missing (checks the $ARCH image's firewall rules): apt-get install nftables" >&2; exit 1; }
-fi
-# A foreign architecture's programs (the arm64 chroot on an amd64 host) run through qemu-user-static,
-# registered with binfmt_misc's F flag (the interpreter is opened at registration, so it works in a chroot).
-if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
   qemu=/proc/sys/fs/binfmt_misc/qemu-aarch64
   [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
     { echo "build-test-image: binfmt_misc cannot be mounted: the $ARCH chroot cannot run" >&2; exit 1; }
@@ -232,9 +232,8 @@ if [ -n "${CLAWBOX_PRESEED_MODEL:-}" ]; then
 fi
 [ -n "${CLAWBOX_ADMIN_KEY:-}" ] && extra+=(-e "{\"clawbox_base_admin_authorized_keys\": [\"$CLAWBOX_ADMIN_KEY\"]}")
 # qemu-user has no netfilter netlink sockets: the role's `nft -c` cannot run in the arm64 chroot, so the
-# build host's nft checks the rules file the role wrote (after each playbook run).
-foreign=$([ "$ARCH" != "$(dpkg --print-architecture)" ] && echo 1 || true)
-if [ -n "$foreign" ]; then
+# build host's nft checks the rules file the role wrote (after the playbook run).
+if [ -n "$FOREIGN" ]; then
   extra+=(-e clawbox_hardening_nftables_validate=false)
 fi
 playbook() {
@@ -242,7 +241,7 @@ playbook() {
     ansible/image.yml "${extra[@]}" "$@"
 }
 playbook | tee "$OUT/$NAME.ansible.log"
-if [ -n "$foreign" ] && [ -e "$root/etc/nftables.conf" ]; then
+if [ -n "$FOREIGN" ] && [ -e "$root/etc/nftables.conf" ]; then
   nft -c -f "$root/etc/nftables.conf"
 fi
 stage ansible

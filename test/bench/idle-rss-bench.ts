@@ -24,7 +24,7 @@ export interface UnitTuning {
 export interface IdleRssBench {
   /** The agent unit's tuning as one line, e.g. `MALLOC_ARENA_MAX=2 NODE_OPTIONS=… node --optimize-for-size`. */
   unitTuning: string;
-  /** The Node the agent ran on, e.g. `v24.22.3 (the device's pinned Node, release from image/make-release.sh x64)`. */
+  /** The Node the agent ran on, e.g. `Node 24.22.3, the device's, x64 release`. */
   nodeRuntime: string;
   /** Median VmRSS of the idle agent right after start-up with the unit's tuning, bytes. */
   idleRssBytes: number;

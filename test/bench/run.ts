@@ -21,7 +21,7 @@ import { benchBridges } from "./bridge-bench.js";
 import { benchCli } from "./cli-bench.js";
 import { benchConcurrency, type ConcurrencyBenchResult } from "./concurrency-bench.js";
 import { benchFleet } from "./fleet-bench.js";
-import { benchIdleRss } from "./idle-rss-bench.js";
+import { benchIdleRss, type IdleRssBench } from "./idle-rss-bench.js";
 import { benchInference, type InferenceBenchResult } from "./inference-bench.js";
 import { median, round } from "./stats.js";
 
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   ];
   // Idle memory as the device has it: Node's version alone moves it by ~10 MiB (its binary's resident pages).
   const releaseDir = mkdtempSync(join(tmpdir(), "clawbox-bench-release-"));
-  let idle: Awaited<ReturnType<typeof benchIdleRss>>;
+  let idle: IdleRssBench;
   try {
     log("building the x64 release (image/make-release.sh x64) to measure idle RSS on the device's Node");
     const release = buildDeviceRelease("x64", releaseDir);

@@ -4,14 +4,14 @@ import type { CliRuntime } from "../api/cli-process.js";
 import { explain, ROOT, run } from "./tools.js";
 
 /** Pinned Node packages and built native addons of release builds (image/make-release.sh's cache). */
-export const RELEASE_CACHE_DIR = join(ROOT, ".cache", "release");
+const RELEASE_CACHE_DIR = join(ROOT, ".cache", "release");
 
 /**
  * The device's pinned Node for `arch` (node-linux-<arch> from the npm registry, checked against the agent
  * role's SHA-512 by image/node-runtime.sh, the same code the release build runs): the `bin/node` path.
  * Throws with the script's output if it cannot be fetched or does not match its pin.
  */
-export function pinnedNode(arch: "x64" | "arm64"): string {
+function pinnedNode(arch: "x64" | "arm64"): string {
   const r = run("bash", [
     "-c",
     '. image/node-runtime.sh && node_runtime_dir "$1" "$2"',
