@@ -3,16 +3,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { DEVICE_KEY_CREDENTIAL, loadDeviceKey } from "../../agent/src/secrets/device-key.js";
 import { readSetupCode } from "../../agent/src/setup/setup-code.js";
 import { freePort } from "../fleet/sshd.js";
 import { until } from "../support/until.js";
-import { requireBuiltCli, runCli, type StartedAgent, startCli } from "./cli-process.js";
+import {
+  type CliRuntime,
+  DEV_RUNTIME,
+  requireBuiltCli,
+  runCli,
+  type StartedAgent,
+  startCli,
+} from "./cli-process.js";
 
 /**
  * Secrets at rest, on the real agent process: a config file with a plain bridge token, the wizard's admin,
  * a dashboard login, an API token rotation and a second bridge saved from the dashboard. Afterwards no
  * secret value is readable in plain text in any file of the data dir (the config file lives there too);
  * after a restart the agent still opens them: both bridges accept their tokens, the API token works.
+ * Twice: with the data dir's key file (a development machine), and with the systemd credential the agent unit
+ * loads on a device (`$CREDENTIALS_DIRECTORY`, as systemd passes it), where the data dir then holds neither
+ * the credential nor the data key in clear.
  */
 
 const PASSWORD = "silver-lantern-rises-81";
@@ -44,13 +55,23 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe("secrets at rest (real agent process)", () => {
+describe.each([
+  ["the data dir's key file", false],
+  ["the systemd credential", true],
+])("secrets at rest (real agent process) with %s", (_name, withCredential) => {
   it("leaves no secret readable in plain text anywhere in the data dir, and still uses them after a restart", {
     timeout: 120_000,
   }, async () => {
     requireBuiltCli();
     const dataDir = mkdtempSync(join(tmpdir(), "clawbox-secrets-"));
     dirs.push(dataDir);
+    const credentials = mkdtempSync(join(tmpdir(), "clawbox-credentials-"));
+    dirs.push(credentials);
+    const credential = Buffer.from("credential-bytes-0123456789abcde");
+    writeFileSync(join(credentials, DEVICE_KEY_CREDENTIAL), credential, { mode: 0o400 });
+    const runtime: CliRuntime = withCredential
+      ? { ...DEV_RUNTIME, env: { CREDENTIALS_DIRECTORY: credentials } }
+      : { ...DEV_RUNTIME, env: { CREDENTIALS_DIRECTORY: "" } };
     const homePort = await freePort();
     const shopPort = await freePort();
     const configFile = join(dataDir, "config.yaml");
@@ -59,13 +80,17 @@ describe("secrets at rest (real agent process)", () => {
       `# my bridges\nbridges:\n  home:\n    type: websocket\n    token: ${HOME_TOKEN}\n    listenHost: 127.0.0.1\n    listenPort: ${homePort}\n`,
     );
     const start = () =>
-      startCli(["--config", configFile, "--port", "0", "--data-dir", dataDir, "--threads", "1"]);
+      startCli(
+        ["--config", configFile, "--port", "0", "--data-dir", dataDir, "--threads", "1"],
+        60_000,
+        runtime,
+      );
     const secrets: Record<string, string> = { HOME_TOKEN, SHOP_TOKEN, PASSWORD };
     let agent: StartedAgent | undefined;
     try {
       agent = await start();
       const url = agent.url;
-      secrets.firstApiToken = (await runCli(["token", "--data-dir", dataDir])).stdout.trim();
+      secrets.firstApiToken = (await runCli(["token", "--data-dir", dataDir], { runtime })).stdout.trim();
       const code = readSetupCode(dataDir) as string;
       secrets.setupCode = code;
       const setup = async (path: string, body: object) => {
@@ -109,19 +134,29 @@ describe("secrets at rest (real agent process)", () => {
 
       // grep every file of the data dir (database, WAL, config, token, key…) for every secret value
       const files = filesUnder(dataDir);
-      expect(files.map((f) => f.slice(dataDir.length + 1))).toEqual(
-        expect.arrayContaining(["api-token", "config.yaml", "clawbox.db", "device-key"]),
-      );
+      const names = files.map((f) => f.slice(dataDir.length + 1));
+      expect(names).toEqual(expect.arrayContaining(["api-token", "config.yaml", "clawbox.db"]));
+      const keyFile = withCredential ? "data-key" : "device-key";
+      expect(names).toContain(keyFile);
+      expect(names).not.toContain(withCredential ? "device-key" : "data-key");
+      if (withCredential) {
+        // neither the credential nor the data key it wraps, in raw bytes or base64
+        const dataKey = loadDeviceKey(dataDir, { CREDENTIALS_DIRECTORY: credentials }).key;
+        secrets.credential = credential.toString("latin1");
+        secrets.dataKeyBase64 = dataKey.toString("base64");
+        secrets.dataKey = dataKey.toString("latin1");
+      }
       const found: string[] = [];
       for (const file of files) {
         const bytes = readFileSync(file);
         for (const [name, value] of Object.entries(secrets)) {
-          if (value && bytes.includes(Buffer.from(value, "utf8"))) found.push(`${name} in ${file}`);
+          const raw = name === "dataKey" || name === "credential" ? "latin1" : "utf8";
+          if (value && bytes.includes(Buffer.from(value, raw))) found.push(`${name} in ${file}`);
         }
       }
       expect(found).toEqual([]);
       expect(readFileSync(configFile, "utf8")).toMatch(/^# my bridges\n/);
-      expect(statSync(join(dataDir, "device-key")).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, keyFile)).mode & 0o777).toBe(0o600);
 
       // a restart opens them again
       agent = await start();
@@ -129,7 +164,9 @@ describe("secrets at rest (real agent process)", () => {
       await until(() => accepts(homePort, HOME_TOKEN), "the home bridge after the restart");
       await until(() => accepts(shopPort, SHOP_TOKEN), "the shop bridge after the restart");
       expect(await accepts(homePort, "wrong-token-0123456789")).toBe(false);
-      expect((await runCli(["token", "--data-dir", dataDir])).stdout.trim()).toBe(secrets.apiToken);
+      expect((await runCli(["token", "--data-dir", dataDir], { runtime })).stdout.trim()).toBe(
+        secrets.apiToken,
+      );
       const status = await fetch(`${agent.url}/admin/status`, {
         headers: { authorization: `Bearer ${secrets.apiToken}` },
       });

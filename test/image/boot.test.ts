@@ -7,6 +7,7 @@ import {
   DEVICE_NODE_PROCESSES,
   expectAgentConfined,
   expectChatAnswer,
+  expectDeviceKeyCredential,
   expectFirewallOn,
   expectShadowDenied,
   expectSshKeysOnly,
@@ -245,6 +246,9 @@ describe.skipIf(!ENABLED)("the Debian 12 test image booted in QEMU", () => {
   it("runs the agent as clawbox in clawbox_t with SELinux enforcing", () => expectAgentConfined(admin));
 
   it("denies clawbox_t reading /etc/shadow", () => expectShadowDenied(admin));
+
+  it("keeps the device key a systemd credential: no key in clear in the data dir", () =>
+    expectDeviceKeyCredential(admin));
 
   it("sshd refuses passwords and root", () => expectSshKeysOnly(admin));
 

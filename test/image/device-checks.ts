@@ -91,3 +91,29 @@ export async function expectChatAnswer(base: string, token: string, modelPath: s
   expect(answer.trim().length).toBeGreaterThan(0);
   return answer;
 }
+
+/**
+ * Secrets at rest on the device: first boot made the device-key credential with systemd-creds (root 0600,
+ * never in clear), systemd hands it to the agent (the agent logs where its key came from), the data dir
+ * holds only the data key wrapped by it — no `device-key` in clear — and root's CLI opens the sealed API
+ * token through `systemd-creds decrypt` (as the fleet playbooks do), while the agent's user may not.
+ */
+export function expectDeviceKeyCredential(admin: SshTarget): void {
+  const cli = "/opt/clawbox/node/bin/node --jitless /opt/clawbox/current/agent/dist/cli/main.js";
+  const r = ssh(
+    admin,
+    "sudo -n stat -c '%a %U' /etc/credstore.encrypted/clawbox-device-key; echo ---; " +
+      "sudo -n ls /var/lib/clawbox; echo ---; " +
+      "sudo -n journalctl --no-pager -o cat -u clawbox-agent | grep -c 'device key for secrets at rest.*systemd-creds'; echo ---; " +
+      `sudo -n ${cli} token --data-dir /var/lib/clawbox | wc -c; echo ---; ` +
+      `sudo -n -u clawbox ${cli} token --data-dir /var/lib/clawbox 2>&1; echo "exit $?"`,
+  );
+  expect(r.code, explain(r)).toBe(0);
+  const [cred, files, logged, tokenChars, asAgentUser] = r.stdout.split("---\n").map((s) => s.trim());
+  expect(cred).toBe("600 root");
+  expect(files?.split("\n")).toContain("data-key");
+  expect(files?.split("\n")).not.toContain("device-key");
+  expect(Number(logged)).toBeGreaterThan(0);
+  expect(Number(tokenChars)).toBeGreaterThan(20);
+  expect(asAgentUser).toMatch(/only root can decrypt[\s\S]*exit 1/);
+}

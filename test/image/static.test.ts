@@ -290,6 +290,13 @@ describe("SELinux module image/selinux/clawbox (refpolicy devel Makefile + sesea
     );
   });
 
+  it("reads its device-key credential on the ramfs systemd mounts for it, and may not write there", () => {
+    expect(sesearch(["-A", "-s", "clawbox_t", "-t", "ramfs_t", "-c", "file", "-p", "read"])).toMatch(
+      /allow clawbox_t ramfs_t:file/,
+    );
+    expect(sesearch(["-A", "-s", "clawbox_t", "-t", "ramfs_t", "-c", "file", "-p", "write"])).toBe("");
+  });
+
   it("may not read /etc/shadow (shadow_t) nor the admin's home", () => {
     expect(sesearch(["-A", "-s", "clawbox_t", "-t", "shadow_t", "-c", "file", "-p", "read"])).toBe("");
     expect(sesearch(["-A", "-s", "clawbox_t", "-t", "user_home_t", "-c", "file", "-p", "read"])).toBe("");

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -13,13 +14,14 @@ import {
   writeFileSync,
 } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import * as tar from "tar";
 import { writeFileAtomic } from "../config/atomic-write.js";
 import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
+import { dataKeyPath, loadDeviceKey } from "../secrets/device-key.js";
 import { databasePath } from "../store/database.js";
 import { MIGRATIONS } from "../store/migrations.js";
 import { VERSION } from "../version.js";
@@ -51,6 +53,10 @@ const EXCLUDED = new Set([
   "setup-code",
   "system-requests.jsonl",
   "backup-passphrase",
+  // The key that opens the sealed secrets goes in as data/device-key, in clear inside the encrypted archive
+  // (loadDeviceKey unwraps data-key, which only this device's credential opens).
+  "device-key",
+  "data-key",
 ]);
 /** Largest extra data-dir file taken along, bytes: secrets and small state, never a model or a dump. */
 const MAX_EXTRA_FILE_BYTES = 1024 * 1024;
@@ -97,6 +103,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupFileIn
   try {
     mkdirSync(join(staging, "data"), { mode: 0o700 });
     await o.db.backup(join(staging, "data", "clawbox.db"));
+    writeFileSync(join(staging, "data", "device-key"), loadDeviceKey(o.dataDir).key, { mode: 0o600 });
     for (const name of readdirSync(o.dataDir)) {
       if (EXCLUDED.has(name) || name.startsWith(".")) continue;
       const st = statSync(join(o.dataDir, name));
@@ -256,18 +263,27 @@ export function applyUnpackedBackup(
   configFile: string | null,
 ): RestoreResult {
   const restored: string[] = [];
+  const owner = statSync(dataDir);
   for (const ext of ["-wal", "-shm", "-journal"]) rmSync(`${databasePath(dataDir)}${ext}`, { force: true });
   for (const path of Object.keys(unpacked.manifest.files).filter((p) => p.startsWith("data/"))) {
     const name = path.slice("data/".length);
     chmodSync(join(unpacked.dir, path), 0o600);
+    // Restored by root (sudo clawbox backup restore): the files belong to the agent's user, like their folder.
+    if (process.getuid?.() === 0) chownSync(join(unpacked.dir, path), owner.uid, owner.gid);
     renameSync(join(unpacked.dir, path), join(dataDir, name));
     restored.push(name);
   }
+  // The restored key replaces this device's (loadDeviceKey wraps it with the device's credential, if any).
+  if (restored.includes("device-key")) rmSync(dataKeyPath(dataDir), { force: true });
   let config: string | null = null;
   const configPath = join(unpacked.dir, "config", "config.yaml");
   if (existsSync(configPath)) {
     config = configFile ?? join(dataDir, "config.restored.yaml");
     writeFileAtomic(config, readFileSync(configPath), { mode: 0o600 });
+    if (process.getuid?.() === 0) {
+      const folder = statSync(dirname(config));
+      chownSync(config, folder.uid, folder.gid);
+    }
   }
   rmSync(join(unpacked.dir, ".."), { recursive: true, force: true });
   return { manifest: unpacked.manifest, restored, config };

@@ -12,9 +12,9 @@ const host = (user: string, vars: Record<string, unknown> = {}): InventoryHost =
 });
 
 describe("statusCommand", () => {
-  it("runs the light status entry of the current release as the agent user through sudo", () => {
+  it("runs the light status entry of the current release through sudo (root opens the sealed token)", () => {
     expect(statusCommand(host("admin"))).toBe(
-      "sudo -n -u clawbox -- /opt/clawbox/node/bin/node /opt/clawbox/current/agent/dist/fleet/status-main.js --data-dir /var/lib/clawbox",
+      "sudo -n -- /opt/clawbox/node/bin/node /opt/clawbox/current/agent/dist/fleet/status-main.js --data-dir /var/lib/clawbox",
     );
   });
 

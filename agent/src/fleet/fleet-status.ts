@@ -37,9 +37,10 @@ export const DEVICE_DEFAULTS = { root: "/opt/clawbox", dataDir: "/var/lib/clawbo
  * `<root>` = `clawbox_agent_root` (default /opt/clawbox) and `<data>` = `clawbox_agent_data_dir` (default
  * /var/lib/clawbox), paths single-quoted for the remote shell. `cliPath` (e.g. …/agent/dist/cli/main.js)
  * runs the full CLI instead: `<node> <cliPath> status --json --data-dir <data>`.
- * The data dir (token, agent-url) belongs to the agent's user (0750), so a login user other than root runs
- * it through `sudo -n -u <clawbox_agent_user, default clawbox>` — the image's `admin` has password-less
- * sudo — unless `clawbox_update_become` is false (the same switch as the playbooks' `become`).
+ * The API token is sealed with a data key that only root can open on a device (the systemd credential,
+ * secrets/device-key.ts), so a login user other than root runs it through `sudo -n` — the image's `admin` has
+ * password-less sudo — unless `clawbox_update_become` is false (the same switch as the playbooks' `become`;
+ * the status then lacks the agent's own figures). It only reads.
  */
 export function statusCommand(host: InventoryHost, cliPath?: string): string {
   const custom = host.vars.clawbox_status_command;
@@ -51,7 +52,7 @@ export function statusCommand(host: InventoryHost, cliPath?: string): string {
     : [`${root}/node/bin/node`, `${root}/current/agent/dist/fleet/status-main.js`, "--data-dir", dataDir];
   const become = host.vars.clawbox_update_become !== false && host.vars.clawbox_update_become !== "false";
   if (become && host.user !== "root") {
-    argv.unshift("sudo", "-n", "-u", String(host.vars.clawbox_agent_user ?? "clawbox"), "--");
+    argv.unshift("sudo", "-n", "--");
   }
   return argv.map(shellQuote).join(" ");
 }

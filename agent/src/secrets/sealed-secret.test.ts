@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../errors.js";
 import { countPlainSecrets, openBridgeSecrets, sealBridgeSecrets } from "./bridge-secrets.js";
-import { DEVICE_KEY_CREDENTIAL, loadDeviceKey } from "./device-key.js";
+import { loadDeviceKey } from "./device-key.js";
 import { isSealed, seal, unseal } from "./sealed-secret.js";
 
 let dir: string;
@@ -30,18 +30,11 @@ describe("sealed secrets", () => {
     expect(() => unseal(key, damaged, "bridges.tg.token")).toThrow(UserError);
   });
 
-  it("keeps one key file (0600) per data dir, and prefers the systemd credential", () => {
+  it("keeps one key file (0600) per data dir", () => {
     const first = loadDeviceKey(dir, {});
     expect(first.source).toBe("key-file");
     expect(statSync(join(dir, "device-key")).mode & 0o777).toBe(0o600);
     expect(loadDeviceKey(dir, {}).key.equals(first.key)).toBe(true);
-    const creds = mkdtempSync(join(tmpdir(), "clawbox-creds-"));
-    writeFileSync(join(creds, DEVICE_KEY_CREDENTIAL), Buffer.alloc(32, 7));
-    const fromCreds = loadDeviceKey(dir, { CREDENTIALS_DIRECTORY: creds });
-    expect(fromCreds).toEqual({ key: Buffer.alloc(32, 7), source: "systemd-creds" });
-    writeFileSync(join(creds, DEVICE_KEY_CREDENTIAL), "short");
-    expect(() => loadDeviceKey(dir, { CREDENTIALS_DIRECTORY: creds })).toThrow(/5 bytes, not 32/);
-    rmSync(creds, { recursive: true, force: true });
     expect(readFileSync(join(dir, "device-key")).length).toBe(32);
   });
 
