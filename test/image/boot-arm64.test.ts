@@ -7,6 +7,7 @@ import {
   expectAgentConfined,
   expectChatAnswer,
   expectFirewallOn,
+  expectDeviceKeyCredential,
   expectShadowDenied,
   expectSshKeysOnly,
 } from "./device-checks.js";
@@ -173,6 +174,9 @@ describe.skipIf(!ENABLED)("the Debian 12 Raspberry Pi image booted in qemu-syste
   it("runs the agent as clawbox in clawbox_t with SELinux enforcing", () => expectAgentConfined(admin));
 
   it("denies clawbox_t reading /etc/shadow", () => expectShadowDenied(admin));
+
+  it("keeps the device key a systemd credential: no key in clear in the data dir", () =>
+    expectDeviceKeyCredential(admin));
 
   it("sshd refuses passwords and root", () => expectSshKeysOnly(admin));
 
