@@ -14,11 +14,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import * as tar from "tar";
-import { writeFileAtomic } from "../config/atomic-write.js";
+import { writeFileAtomic, writeOwnFileAtomic } from "../config/atomic-write.js";
 import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { dataKeyPath, loadDeviceKey } from "../secrets/device-key.js";
@@ -279,11 +279,7 @@ export function applyUnpackedBackup(
   const configPath = join(unpacked.dir, "config", "config.yaml");
   if (existsSync(configPath)) {
     config = configFile ?? join(dataDir, "config.restored.yaml");
-    writeFileAtomic(config, readFileSync(configPath), { mode: 0o600 });
-    if (process.getuid?.() === 0) {
-      const folder = statSync(dirname(config));
-      chownSync(config, folder.uid, folder.gid);
-    }
+    writeOwnFileAtomic(config, readFileSync(configPath));
   }
   rmSync(join(unpacked.dir, ".."), { recursive: true, force: true });
   return { manifest: unpacked.manifest, restored, config };

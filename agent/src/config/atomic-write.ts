@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  chownSync,
+  closeSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -44,5 +53,18 @@ function fsyncDir(dir: string): void {
     if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw err;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * writeFileAtomic with mode 0600 for a file of the agent's own (data dir, config folder): written by root
+ * (an operator's `sudo …`, the fleet playbooks), it gets its folder's owner, so the agent's user can still
+ * read and replace it. Throws like writeFileAtomic.
+ */
+export function writeOwnFileAtomic(file: string, data: string | Uint8Array): void {
+  writeFileAtomic(file, data, { mode: 0o600 });
+  if (process.getuid?.() === 0) {
+    const folder = statSync(dirname(file));
+    chownSync(file, folder.uid, folder.gid);
   }
 }

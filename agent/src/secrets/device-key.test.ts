@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyUnpackedBackup, createBackup, unpackBackup } from "../backup/backup-archive.js";
+import { rotateApiToken, tokenPath } from "../server/api-token.js";
 import { openDatabase } from "../store/database.js";
 import { DEVICE_KEY_CREDENTIAL, dataKeyPath, deviceKeyPath, loadDeviceKey } from "./device-key.js";
 import { isSealed, seal, unseal } from "./sealed-secret.js";
@@ -20,6 +21,18 @@ function credentialsDir(name: string, credential: Buffer): NodeJS.ProcessEnv {
   execFileSync("mkdir", ["-p", dir]);
   writeFileSync(join(dir, DEVICE_KEY_CREDENTIAL), credential, { mode: 0o400 });
   return { CREDENTIALS_DIRECTORY: dir };
+}
+
+/** Runs `fn` with process.env's CREDENTIALS_DIRECTORY from `env` (code that reads the key from process.env). */
+async function withProcessEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.CREDENTIALS_DIRECTORY;
+  process.env.CREDENTIALS_DIRECTORY = env.CREDENTIALS_DIRECTORY;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.CREDENTIALS_DIRECTORY;
+    else process.env.CREDENTIALS_DIRECTORY = saved;
+  }
 }
 
 describe("device key with the systemd credential (envelope)", () => {
@@ -58,6 +71,20 @@ describe("device key with the systemd credential (envelope)", () => {
     expect(loadDeviceKey(data, env).key.equals(legacy.key)).toBe(true);
   });
 
+  it.runIf(process.getuid?.() === 0)(
+    "gives files root writes to the data dir's owner (the agent's user)",
+    async () => {
+      const data = join(root, "data");
+      execFileSync("mkdir", ["-p", data]);
+      chownSync(data, 4242, 4243);
+      const env = credentialsDir("creds", Buffer.alloc(32, 4));
+      loadDeviceKey(data, env);
+      expect([statSync(dataKeyPath(data)).uid, statSync(dataKeyPath(data)).gid]).toEqual([4242, 4243]);
+      await withProcessEnv(env, async () => rotateApiToken(data)); // `sudo clawbox token --rotate`
+      expect(statSync(tokenPath(data)).uid).toBe(4242);
+    },
+  );
+
   it("refuses a credential that is not 32 bytes", () => {
     const env = credentialsDir("creds", Buffer.from("short"));
     expect(() => loadDeviceKey(join(root, "data"), env)).toThrow(/5 bytes, not 32/);
@@ -71,23 +98,17 @@ describe("device key with the systemd credential (envelope)", () => {
     const keyA = loadDeviceKey(a, envA).key;
     const sealed = seal(keyA, "bridge-token", "bridges.home.token");
     const db = openDatabase(a);
-    const saved = process.env.CREDENTIALS_DIRECTORY;
-    process.env.CREDENTIALS_DIRECTORY = envA.CREDENTIALS_DIRECTORY;
-    let made: Awaited<ReturnType<typeof createBackup>>;
-    try {
-      made = await createBackup({
+    const made = await withProcessEnv(envA, () =>
+      createBackup({
         db,
         dataDir: a,
         configFile: null,
         passphrase: "correct horse battery",
         dir: join(a, "backups"),
         keep: 1,
-      });
-    } finally {
-      if (saved === undefined) delete process.env.CREDENTIALS_DIRECTORY;
-      else process.env.CREDENTIALS_DIRECTORY = saved;
-      db.close();
-    }
+      }),
+    );
+    db.close();
     const unpacked = unpackBackup(readFileSync(made.path), "correct horse battery", b);
     expect(Object.keys(unpacked.manifest.files)).toContain("data/device-key");
     expect(Object.keys(unpacked.manifest.files)).not.toContain("data/data-key");

@@ -1,17 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeFileAtomic } from "../config/atomic-write.js";
+import { writeOwnFileAtomic } from "../config/atomic-write.js";
 import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { seal, unseal } from "./sealed-secret.js";
@@ -194,11 +185,7 @@ function createOnce(dataDir: string, file: string, key: Buffer, encode: (key: Bu
 /** Writes a 0600 file in the data dir (created 0700 if missing); as root, owned like the data dir. */
 function writeOwned(dataDir: string, file: string, data: string | Buffer): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  writeFileAtomic(file, data, { mode: 0o600 });
-  if (process.getuid?.() === 0) {
-    const owner = statSync(dataDir);
-    chownSync(file, owner.uid, owner.gid);
-  }
+  writeOwnFileAtomic(file, data);
 }
 
 function checked(key: Buffer, where: string): Buffer {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../config/atomic-write.js";
+import { writeOwnFileAtomic } from "../config/atomic-write.js";
 import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { loadDeviceKey } from "../secrets/device-key.js";
@@ -43,7 +43,7 @@ function readStoredToken(dataDir: string): { token: string; sealed: boolean } | 
     if (code === "ENOENT") return null;
     throw new UserError(`cannot read the API token ${file}: ${code}`, {
       code: ErrorCode.API_TOKEN_INVALID,
-      fix: "run the command as the user that runs the agent (on a device: sudo -u clawbox clawbox token)",
+      fix: "run the command as root or as the user that runs the agent (on a device: sudo)",
       cause: err,
     });
   }
@@ -82,7 +82,7 @@ export function rotateApiToken(dataDir: string): string {
 function writeToken(dataDir: string, token: string): string {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const sealed = seal(loadDeviceKey(dataDir).key, token, TOKEN_CONTEXT);
-  writeFileAtomic(tokenPath(dataDir), `${sealed}\n`, { mode: 0o600 });
+  writeOwnFileAtomic(tokenPath(dataDir), `${sealed}\n`);
   return token;
 }
 
