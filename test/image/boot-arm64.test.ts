@@ -6,8 +6,8 @@ import { testModelPath } from "../support/test-model.js";
 import {
   expectAgentConfined,
   expectChatAnswer,
-  expectFirewallOn,
   expectDeviceKeyCredential,
+  expectFirewallOn,
   expectShadowDenied,
   expectSshKeysOnly,
 } from "./device-checks.js";

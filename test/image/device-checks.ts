@@ -104,7 +104,9 @@ export function expectDeviceKeyCredential(admin: SshTarget): void {
     admin,
     "sudo -n stat -c '%a %U' /etc/credstore.encrypted/clawbox-device-key; echo ---; " +
       "sudo -n ls /var/lib/clawbox; echo ---; " +
-      "sudo -n journalctl --no-pager -o cat -u clawbox-agent | grep -c 'device key for secrets at rest.*systemd-creds'; echo ---; " +
+      // the agent logs JSON to the journal: {"level":30,…,"source":"systemd-creds","msg":"device key for secrets at rest"}
+      "sudo -n journalctl --no-pager -o cat -u clawbox-agent | grep 'device key for secrets at rest' | " +
+      'grep -c \'"source":"systemd-creds"\'; echo ---; ' +
       `sudo -n ${cli} token --data-dir /var/lib/clawbox | wc -c; echo ---; ` +
       `sudo -n -u clawbox ${cli} token --data-dir /var/lib/clawbox 2>&1; echo "exit $?"`,
   );
