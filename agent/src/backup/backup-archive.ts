@@ -14,11 +14,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import * as tar from "tar";
-import { writeFileAtomic, writeOwnFileAtomic } from "../config/atomic-write.js";
+import { writeOwnFileAtomic } from "../config/atomic-write.js";
 import { ErrorCode } from "../error-codes.js";
 import { UserError } from "../errors.js";
 import { dataKeyPath, loadDeviceKey } from "../secrets/device-key.js";
@@ -98,7 +98,14 @@ export interface BackupFileInfo {
  */
 export async function createBackup(o: CreateBackupOptions): Promise<BackupFileInfo & { pruned: string[] }> {
   const now = o.now ?? Date.now();
-  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(o.dir)) {
+    mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+    // Made by root (a fleet playbook's `backup create`): the agent's daily job must still write here.
+    if (process.getuid?.() === 0) {
+      const parent = statSync(dirname(o.dir));
+      chownSync(o.dir, parent.uid, parent.gid);
+    }
+  }
   const staging = mkdtempSync(join(o.dir, ".staging-"));
   try {
     mkdirSync(join(staging, "data"), { mode: 0o700 });
@@ -139,7 +146,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<BackupFileIn
     const stamp = new Date(now).toISOString().replace(/[-:]/g, "").replace(".", "");
     const name = `clawbox-${stamp}.cbx`;
     const path = join(o.dir, name);
-    writeFileAtomic(path, encryptBackup(readFileSync(tarFile), o.passphrase), { mode: 0o600 });
+    writeOwnFileAtomic(path, encryptBackup(readFileSync(tarFile), o.passphrase));
     const pruned = listBackups(o.dir)
       .slice(o.keep)
       .map((b) => {

@@ -82,6 +82,20 @@ describe("device key with the systemd credential (envelope)", () => {
       expect([statSync(dataKeyPath(data)).uid, statSync(dataKeyPath(data)).gid]).toEqual([4242, 4243]);
       await withProcessEnv(env, async () => rotateApiToken(data)); // `sudo clawbox token --rotate`
       expect(statSync(tokenPath(data)).uid).toBe(4242);
+      // a fleet playbook's `backup create` before the agent made any backup
+      const db = openDatabase(data);
+      const made = await withProcessEnv(env, () =>
+        createBackup({
+          db,
+          dataDir: data,
+          configFile: null,
+          passphrase: "correct horse battery",
+          dir: join(data, "backups"),
+          keep: 1,
+        }),
+      );
+      db.close();
+      expect([statSync(join(data, "backups")).uid, statSync(made.path).uid]).toEqual([4242, 4242]);
     },
   );
 
