@@ -35,6 +35,25 @@ async function withProcessEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): 
   }
 }
 
+/** An encrypted backup of `dataDir` into `<dataDir>/backups`, made with the credential in `env`. */
+async function backupWith(env: NodeJS.ProcessEnv, dataDir: string) {
+  const db = openDatabase(dataDir);
+  try {
+    return await withProcessEnv(env, () =>
+      createBackup({
+        db,
+        dataDir,
+        configFile: null,
+        passphrase: "correct horse battery",
+        dir: join(dataDir, "backups"),
+        keep: 1,
+      }),
+    );
+  } finally {
+    db.close();
+  }
+}
+
 describe("device key with the systemd credential (envelope)", () => {
   it("wraps a fresh data key with the credential: nothing in the data dir opens without it", () => {
     const data = join(root, "data");
@@ -83,18 +102,7 @@ describe("device key with the systemd credential (envelope)", () => {
       await withProcessEnv(env, async () => rotateApiToken(data)); // `sudo clawbox token --rotate`
       expect(statSync(tokenPath(data)).uid).toBe(4242);
       // a fleet playbook's `backup create` before the agent made any backup
-      const db = openDatabase(data);
-      const made = await withProcessEnv(env, () =>
-        createBackup({
-          db,
-          dataDir: data,
-          configFile: null,
-          passphrase: "correct horse battery",
-          dir: join(data, "backups"),
-          keep: 1,
-        }),
-      );
-      db.close();
+      const made = await backupWith(env, data);
       expect([statSync(join(data, "backups")).uid, statSync(made.path).uid]).toEqual([4242, 4242]);
     },
   );
@@ -111,18 +119,7 @@ describe("device key with the systemd credential (envelope)", () => {
     const envB = credentialsDir("creds-b", Buffer.alloc(32, 2));
     const keyA = loadDeviceKey(a, envA).key;
     const sealed = seal(keyA, "bridge-token", "bridges.home.token");
-    const db = openDatabase(a);
-    const made = await withProcessEnv(envA, () =>
-      createBackup({
-        db,
-        dataDir: a,
-        configFile: null,
-        passphrase: "correct horse battery",
-        dir: join(a, "backups"),
-        keep: 1,
-      }),
-    );
-    db.close();
+    const made = await backupWith(envA, a);
     const unpacked = unpackBackup(readFileSync(made.path), "correct horse battery", b);
     expect(Object.keys(unpacked.manifest.files)).toContain("data/device-key");
     expect(Object.keys(unpacked.manifest.files)).not.toContain("data/data-key");
